@@ -1,0 +1,265 @@
+"""Realistic demo households: names, valid resident IDs, members, incomes and lifecycles."""
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from org.models import Unit
+from org.scoping import scope_for
+
+from .idcard import age_on, check_character
+from .models import (
+    Cause,
+    EmploymentStatus,
+    FileCause,
+    HardshipFile,
+    Health,
+    MeasureHeading,
+    Member,
+    Relation,
+    Schooling,
+    Tier,
+)
+from .services import MemberData, file_save, file_transition, plan_save
+from .workflow import CloseReason, FileAction, FileStatus
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国志强海燕文斌"
+AREAS = ("530102", "530103", "530111", "530302", "530402", "630102", "630103", "150102", "150203", "110105")
+STREETS = ("人民路", "建设路", "解放路", "和平街", "文化路", "新华路", "工农路", "胜利街")
+EMPLOYERS = ("第一机械厂", "纺织集团", "市公交公司", "运输公司", "钢铁公司", "电力设备厂")
+
+
+@dataclass
+class DemoPeople:
+    by_username: dict
+
+
+def resident_id(index: int, sex: str = "M", birth: dt.date | None = None) -> str:
+    """A valid, unique-per-index resident ID number."""
+    birth = birth or dt.date(1962, 1, 1) + dt.timedelta(days=index % 14000)
+    seq = (index // 14000) % 500 * 2 + (1 if sex == "M" else 0)
+    first17 = f"{AREAS[index % len(AREAS)]}{birth:%Y%m%d}{seq:03d}"
+    return first17 + check_character(first17)
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def money(rng: random.Random, low: int, high: int) -> Decimal:
+    return Decimal(rng.randrange(low * 100, high * 100)) / 100
+
+
+def _members(rng: random.Random, index: int, worker_birth: dt.date) -> list[dict]:
+    today = timezone.localdate()
+    rows = [
+        {
+            "relation": Relation.SPOUSE,
+            "name": person_name(rng),
+            "id_number": "",
+            "age": max(18, age_on(worker_birth, today) + rng.randint(-5, 5)),
+            "health": rng.choice([Health.HEALTHY, Health.HEALTHY, Health.CHRONIC, Health.SERIOUS]),
+            "schooling": Schooling.NONE,
+            "job": rng.choice(["", "保洁员", "临时工", "无"]),
+            "monthly_income": money(rng, 0, 1800),
+        }
+    ]
+    for n in range(rng.choice((0, 1, 1, 2))):
+        age = rng.randint(3, 22)
+        stage = (
+            Schooling.PRESCHOOL
+            if age < 6
+            else Schooling.PRIMARY
+            if age < 12
+            else Schooling.JUNIOR
+            if age < 15
+            else Schooling.SENIOR
+            if age < 18
+            else Schooling.COLLEGE
+        )
+        birth = today.replace(year=today.year - age) - dt.timedelta(days=40 + n)
+        rows.append(
+            {
+                "relation": Relation.CHILD,
+                "name": person_name(rng),
+                "id_number": resident_id(index * 3 + n + 1, rng.choice("MF"), birth),
+                "age": age,
+                "health": Health.HEALTHY,
+                "schooling": stage,
+                "job": "",
+                "monthly_income": Decimal("0"),
+            }
+        )
+    return rows
+
+
+def _file_data(rng: random.Random, index: int, tiers: list[Tier]) -> dict:
+    sex = rng.choice("MF")
+    return {
+        "name": person_name(rng),
+        "id_number": resident_id(index, sex),
+        "phone": f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
+        "address": f"{rng.choice(STREETS)}{rng.randint(1, 300)}号{rng.randint(1, 6)}单元",
+        "employer": rng.choice(EMPLOYERS),
+        "employment_status": rng.choice(list(EmploymentStatus.values)),
+        "union_member": rng.random() < 0.95,
+        "health": rng.choice(list(Health.values)),
+        "worker_income": money(rng, 0, 2600),
+        "other_income": money(rng, 0, 600),
+        "tier": rng.choice(tiers),
+    }
+
+
+# Where each demo file ends up, in proportions that look like a real branch.
+LIFECYCLE = [
+    (FileStatus.DRAFT, 2),
+    (FileStatus.SUBMITTED, 2),
+    (FileStatus.INVESTIGATED, 1),
+    (FileStatus.FILED, 10),
+    (FileStatus.RELIEVED, 2),
+    (FileStatus.CLOSED, 1),
+]
+
+
+def _target_status(rng: random.Random) -> str:
+    return rng.choices([s for s, _w in LIFECYCLE], weights=[w for _s, w in LIFECYCLE])[0]
+
+
+@transaction.atomic
+def demo_file_through_services(
+    *, index: int, rng: random.Random, people: DemoPeople, groups: list[list[Unit]]
+) -> HardshipFile:
+    """One demo file, created and moved through its lifecycle by the real services."""
+    branch_no = index % len(groups)
+    group = groups[branch_no][index % len(groups[branch_no])]
+    cadre = people.by_username[{0: "cadre", 1: "cadre3", 2: "cadre4"}[branch_no]]
+    chair = people.by_username[["chair", "chair2", "chair3"][branch_no]]
+    if group.pk not in scope_for(cadre).unit_ids:
+        cadre = chair
+    tiers, causes = list(Tier.objects.filter(is_active=True)), list(Cause.objects.filter(is_active=True))
+    data = _file_data(rng, index, tiers)
+    chosen = rng.sample(causes, rng.choice((1, 2, 3)))
+    members = [MemberData(fields=m) for m in _members(rng, index, dt.date(1970, 1, 1))]
+    hfile = file_save(by=cadre, unit=group, data=data, causes=chosen, primary_cause=chosen[0], members=members)
+    target = _target_status(rng)
+    if target == FileStatus.DRAFT:
+        return hfile
+    file_transition(hfile=hfile, action=FileAction.SUBMIT, by=cadre, comment="请审核")
+    if target == FileStatus.CLOSED and rng.random() < 0.5:
+        return file_transition(
+            hfile=hfile,
+            action=FileAction.CLOSE,
+            by=chair,
+            close_reason=CloseReason.INELIGIBLE,
+            comment="入户调查后不符合条件",
+        )
+    if target == FileStatus.SUBMITTED:
+        return hfile
+    today = timezone.localdate()
+    file_transition(
+        hfile=hfile,
+        action=FileAction.INVESTIGATE,
+        by=chair,
+        investigator=f"{chair.last_name}{chair.first_name}",
+        investigated_on=today - dt.timedelta(days=rng.randint(1, 30)),
+        findings="入户核实：家庭收入与申报一致，住房条件较差。",
+    )
+    if target == FileStatus.INVESTIGATED:
+        return hfile
+    file_transition(
+        hfile=hfile,
+        action=FileAction.FILE,
+        by=chair,
+        comment="经公示无异议，建档立卡",
+        review_due_on=today + dt.timedelta(days=rng.randint(-20, 340)),
+    )
+    heading = MeasureHeading.objects.filter(is_active=True).first()
+    plan_save(
+        hfile=hfile,
+        by=chair,
+        goal="两年内实现稳定就业，子女顺利完成学业。",
+        guarantees=["food", "employment", "schooling"],
+        target_date=today + dt.timedelta(days=730),
+        measures=[{"heading": heading, "description": "推荐参加技能培训并对接就业岗位"}],
+        helpers=[{"user": cadre, "duty": "工会干部"}]
+        + ([{"user": chair, "duty": "单位领导"}] if chair != cadre else []),
+    )
+    if target == FileStatus.RELIEVED:
+        return file_transition(
+            hfile=hfile,
+            action=FileAction.RELIEVE,
+            by=chair,
+            relieved_on=today,
+            relief_reason="配偶实现稳定就业，人均收入连续六个月高于当地低保标准。",
+            transition_ends_on=today.replace(year=today.year + 5),
+        )
+    if target == FileStatus.CLOSED:
+        return file_transition(
+            hfile=hfile, action=FileAction.CLOSE, by=chair, close_reason=CloseReason.LEFT_UNION, comment="已调离本单位"
+        )
+    return hfile
+
+
+def bulk_files(
+    *,
+    groups: list[Unit],
+    count: int,
+    start: int,
+    rng: random.Random,
+    created_by,
+    log: Callable[[str], None],
+    batch: int = 5000,
+) -> int:
+    """Insert `count` files with members and causes in batches: for benchmark-sized datasets."""
+    tiers, causes = list(Tier.objects.filter(is_active=True)), list(Cause.objects.filter(is_active=True))
+    federation_id = groups[0].root_id
+    today = timezone.localdate()
+    made = 0
+    while made < count:
+        n = min(batch, count - made)
+        with transaction.atomic():
+            files = [
+                _bulk_file(rng, start + made + i, groups, tiers, federation_id, created_by, today) for i in range(n)
+            ]
+            files = HardshipFile.objects.bulk_create(files, batch_size=batch)
+            members, links = [], []
+            for hfile in files:
+                for row in _members(rng, hfile.pk + 10_000_000, hfile.birth_date):
+                    row["id_number"] = ""
+                    members.append(Member(file=hfile, **row))
+                for j, cause in enumerate(rng.sample(causes, rng.choice((1, 2)))):
+                    links.append(FileCause(file=hfile, cause=cause, is_primary=j == 0))
+            Member.objects.bulk_create(members, batch_size=batch)
+            FileCause.objects.bulk_create(links, batch_size=batch)
+        made += n
+        log(f"  {start + made} files")
+    return made
+
+
+def _bulk_file(rng, index, groups, tiers, federation_id, created_by, today) -> HardshipFile:
+    data = _file_data(rng, index, tiers)
+    status = rng.choices([s for s, _w in LIFECYCLE], weights=[w for _s, w in LIFECYCLE])[0]
+    birth = dt.date(int(data["id_number"][6:10]), int(data["id_number"][10:12]), int(data["id_number"][12:14]))
+    size = rng.randint(2, 4)
+    income = data["worker_income"] + data["other_income"] + money(rng, 0, 1500)
+    filed = status in (FileStatus.FILED, FileStatus.RELIEVED)
+    return HardshipFile(
+        **data,
+        unit=groups[index % len(groups)],
+        federation_id=federation_id,
+        status=status,
+        birth_date=birth,
+        sex="M" if int(data["id_number"][16]) % 2 else "F",
+        household_size=size,
+        household_income=income,
+        per_capita_income=(income / size).quantize(Decimal("0.01")),
+        filed_on=today - dt.timedelta(days=rng.randint(30, 1500)) if filed else None,
+        review_due_on=today + dt.timedelta(days=rng.randint(-30, 335)) if status == FileStatus.FILED else None,
+        created_by=created_by,
+    )

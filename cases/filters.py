@@ -1,0 +1,86 @@
+"""The file list's filters, search and sort; applied to an already scoped queryset."""
+
+import re
+
+import django_filters
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from org.scoping import scope_for
+
+from .models import Cause, HardshipFile, Tier
+from .selectors import config_items
+from .workflow import FileStatus
+
+ID_LIKE = re.compile(r"^[0-9]{4,17}[0-9Xx]?$")
+
+SORTS = {
+    "updated": ("updated_at", True, _("Recently updated")),
+    "name": ("name", False, _("Name")),
+    "income": ("per_capita_income", False, _("Per-capita income, lowest first")),
+    "-income": ("per_capita_income", True, _("Per-capita income, highest first")),
+}
+
+
+def _config_choices(model) -> list[tuple[int, str]]:
+    return [(item.pk, str(item)) for item in config_items(model, active_only=True)]
+
+
+class FileFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name or ID number"), method="search")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=FileStatus.choices)
+    tier = django_filters.TypedChoiceFilter(label=_("Tier"), coerce=int, field_name="tier_id")
+    cause = django_filters.TypedChoiceFilter(label=_("Cause"), coerce=int, field_name="file_causes__cause_id")
+    unit = django_filters.TypedChoiceFilter(label=_("Unit (with units below)"), coerce=int, method="in_unit")
+    review = django_filters.ChoiceFilter(
+        label=_("Annual review"),
+        method="review_due",
+        choices=[("overdue", _("Overdue")), ("soon", _("Due soon"))],
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort"),
+        method="no_op",
+        empty_label=None,
+        choices=[(key, label) for key, (_f, _d, label) in SORTS.items()],
+    )
+
+    class Meta:
+        model = HardshipFile
+        fields: list[str] = []
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.scope = scope_for(user)
+        self.filters["tier"].extra["choices"] = _config_choices(Tier)
+        self.filters["cause"].extra["choices"] = _config_choices(Cause)
+        self.filters["unit"].extra["choices"] = self.scope.unit_choices()
+        for name, field in self.form.fields.items():
+            css = "form-control" if name == "q" else "form-select"
+            field.widget.attrs.setdefault("class", css)
+
+    def search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if ID_LIKE.match(value):
+            return qs.filter(id_number__startswith=value.upper())
+        return qs.filter(name__startswith=value) if value else qs
+
+    def in_unit(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        path = next(p for pk, p, _zh, _en in self.scope.units if pk == value)
+        ids = [pk for pk, p, _zh, _en in self.scope.units if p.startswith(path)]
+        return qs.filter(unit_id__in=ids)
+
+    def review_due(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        today = timezone.localdate()
+        if value == "overdue":
+            return qs.review_overdue(today)
+        return qs.review_due_within(today, settings.HARDSHIP["REVIEW_DUE_SOON_DAYS"])
+
+    def no_op(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs
+
+    def sort_key(self) -> tuple[str, bool]:
+        key = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
+        field, descending, _label = SORTS.get(key or "updated", SORTS["updated"])
+        return field, descending

@@ -1,0 +1,337 @@
+"""Validation and layout of the hardship file forms."""
+
+import datetime as dt
+import re
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .idcard import normalize, parse_resident_id
+from .models import MAX_HELPERS, Cause, Guarantee, HardshipFile, MeasureHeading, Member, Tier
+from .selectors import helper_choices_for_user, unit_choices_for_create
+from .services import MEMBER_FIELDS, MemberData, add_years
+from .workflow import CloseReason, FileAction
+
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def row_helper(*rows: tuple[str, ...]) -> FormHelper:
+    """A formset row: fields side by side on a wide screen, stacked on a phone."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.render_hidden_fields = True
+    helper.layout = Layout(*(Row(*(Column(name, css_class="col-md") for name in row)) for row in rows), "DELETE")
+    return helper
+
+
+def _clean_id(value: str) -> str:
+    return parse_resident_id(value).number
+
+
+class HardshipFileForm(forms.ModelForm):
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+    causes = forms.ModelMultipleChoiceField(
+        label=_("Causes of difficulty"),
+        queryset=Cause.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    primary_cause = forms.ModelChoiceField(label=_("Primary cause"), queryset=Cause.objects.filter(is_active=True))
+
+    class Meta:
+        model = HardshipFile
+        fields = [
+            "name",
+            "id_number",
+            "phone",
+            "address",
+            "employer",
+            "employment_status",
+            "union_member",
+            "health",
+            "worker_income",
+            "other_income",
+            "tier",
+            "review_due_on",
+        ]
+        widgets = {"review_due_on": DATE}
+
+    def __init__(self, *args: Any, user, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].queryset = Tier.objects.filter(is_active=True)
+        self.fields["id_number"].widget.attrs.update(autocomplete="off", inputmode="text", maxlength=18)
+        self.fields["phone"].widget.attrs.update(inputmode="tel")
+        if self.instance.pk:
+            del self.fields["unit"]
+            self.initial["causes"] = [fc.cause_id for fc in self.instance.file_causes.all()]
+            primary = self.instance.primary_cause
+            self.initial["primary_cause"] = primary.pk if primary else None
+        else:
+            self.fields["unit"].choices = unit_choices_for_create(user=user)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Worker"),
+                *(["unit"] if "unit" in self.fields else []),
+                Row(Column("name", css_class="col-md-6"), Column("id_number", css_class="col-md-6")),
+                Row(Column("phone", css_class="col-md-6"), Column("employer", css_class="col-md-6")),
+                "address",
+                Row(Column("employment_status", css_class="col-md-6"), Column("health", css_class="col-md-6")),
+                "union_member",
+            ),
+            Fieldset(
+                _("Income"),
+                Row(Column("worker_income", css_class="col-md-6"), Column("other_income", css_class="col-md-6")),
+            ),
+            Fieldset(
+                _("Difficulty"),
+                "causes",
+                "primary_cause",
+                Row(Column("tier", css_class="col-md-6"), Column("review_due_on", css_class="col-md-6")),
+            ),
+        )
+
+    def clean_id_number(self) -> str:
+        return _clean_id(self.cleaned_data["id_number"])
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not PHONE.match(phone):
+            raise ValidationError(_("Enter a phone number of 7 to 20 digits."))
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        causes, primary = data.get("causes"), data.get("primary_cause")
+        if causes is not None and primary is not None and primary not in causes:
+            self.add_error("primary_cause", _("The primary cause must be one of the ticked causes."))
+        return data
+
+    def service_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = list(MEMBER_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["age"].required = False
+        self.fields["age"].help_text = _("Filled in from the ID number when one is given.")
+        self.fields["id_number"].widget.attrs.update(autocomplete="off", maxlength=18)
+        self.helper = row_helper(
+            ("relation", "name", "id_number"), ("age", "health", "schooling"), ("job", "monthly_income")
+        )
+
+    def clean_id_number(self) -> str:
+        value = normalize(self.cleaned_data.get("id_number", ""))
+        return _clean_id(value) if value else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("id_number") and data.get("age") is None and not self.errors.get("id_number"):
+            self.add_error("age", _("Give the member's age or ID number."))
+        return data
+
+
+class BaseMemberFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            number = form.cleaned_data.get("id_number") if hasattr(form, "cleaned_data") else None
+            if number and not form.cleaned_data.get("DELETE"):
+                if number in seen:
+                    raise ValidationError(_("Two household members have the same ID number."))
+                seen.add(number)
+
+    def service_rows(self) -> list[MemberData]:
+        rows = []
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue
+            data = form.cleaned_data
+            instance = data.get("id")
+            rows.append(
+                MemberData(
+                    fields={name: data.get(name) for name in MEMBER_FIELDS},
+                    pk=instance.pk if instance else None,
+                    delete=bool(data.get("DELETE")),
+                )
+            )
+        return rows
+
+
+MemberFormSet = inlineformset_factory(
+    HardshipFile,
+    Member,
+    form=MemberForm,
+    formset=BaseMemberFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=20,
+    validate_max=True,
+)
+
+
+def _not_future(value: dt.date | None) -> dt.date | None:
+    if value and value > timezone.localdate():
+        raise ValidationError(_("This date is in the future."))
+    return value
+
+
+class TransitionForm(forms.Form):
+    """The comment every step takes; subclasses add what their step records."""
+
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, comment_required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].required = comment_required
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def details(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "comment"}
+
+
+class InvestigateForm(TransitionForm):
+    investigator = forms.CharField(label=_("Investigator"), max_length=100)
+    investigated_on = forms.DateField(label=_("Investigation date"), widget=DATE)
+    findings = forms.CharField(label=_("Findings"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
+    field_order = ["investigator", "investigated_on", "findings", "comment"]
+
+    def clean_investigated_on(self) -> dt.date:
+        return _not_future(self.cleaned_data["investigated_on"])
+
+
+class FileForm(TransitionForm):
+    review_due_on = forms.DateField(
+        label=_("Annual review due"), required=False, widget=DATE, help_text=_("Leave empty for one year from today.")
+    )
+
+    def clean_review_due_on(self) -> dt.date | None:
+        value = self.cleaned_data["review_due_on"]
+        if value and value <= timezone.localdate():
+            raise ValidationError(_("The review date must be in the future."))
+        return value
+
+
+class RelieveForm(TransitionForm):
+    relieved_on = forms.DateField(label=_("Relieved on"), widget=DATE)
+    relief_reason = forms.CharField(
+        label=_("Why the household is relieved"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    transition_ends_on = forms.DateField(
+        label=_("Transition period ends"),
+        widget=DATE,
+        required=False,
+        help_text=_("Leave empty for the configured transition period."),
+    )
+    field_order = ["relieved_on", "relief_reason", "transition_ends_on", "comment"]
+
+    def clean_relieved_on(self) -> dt.date:
+        return _not_future(self.cleaned_data["relieved_on"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("relieved_on"), data.get("transition_ends_on")
+        if start and not end:
+            data["transition_ends_on"] = add_years(start, settings.HARDSHIP["TRANSITION_YEARS"])
+        elif start and end and end <= start:
+            self.add_error("transition_ends_on", _("The transition period must end after the relief date."))
+        return data
+
+
+class CloseForm(TransitionForm):
+    close_reason = forms.ChoiceField(label=_("Reason"), choices=CloseReason.choices)
+    field_order = ["close_reason", "comment"]
+
+
+TRANSITION_FORMS = {
+    FileAction.INVESTIGATE: InvestigateForm,
+    FileAction.FILE: FileForm,
+    FileAction.RELIEVE: RelieveForm,
+    FileAction.CLOSE: CloseForm,
+}
+
+
+class PlanForm(forms.Form):
+    goal = forms.CharField(label=_("Goal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    guarantees = forms.MultipleChoiceField(
+        label=_("Guarantees aimed at"),
+        choices=Guarantee.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class MeasureForm(forms.Form):
+    heading = forms.ModelChoiceField(label=_("Heading"), queryset=MeasureHeading.objects.filter(is_active=True))
+    description = forms.CharField(label=_("Measure"), max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = row_helper(("heading", "description"))
+
+
+class HelperForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Helper"), queryset=None)
+    duty = forms.CharField(
+        label=_("Duty"),
+        max_length=50,
+        required=False,
+        help_text=_("For example: unit leader, union cadre, grassroots leader."),
+    )
+
+    def __init__(self, *args: Any, user, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = helper_choices_for_user(user=user)
+        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.helper = row_helper(("user", "duty"))
+
+
+class BaseRowsFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict[str, Any]]:
+        return [f.cleaned_data for f in self.forms if f.has_changed() and not f.cleaned_data.get("DELETE")]
+
+
+class BaseHelperFormSet(BaseRowsFormSet):
+    def clean(self) -> None:
+        super().clean()
+        users = [row["user"].pk for row in self.rows() if row.get("user")]
+        if len(users) != len(set(users)):
+            raise ValidationError(_("The same helper is named twice."))
+
+
+MeasureFormSet = forms.formset_factory(
+    MeasureForm, formset=BaseRowsFormSet, extra=2, can_delete=True, max_num=20, validate_max=True
+)
+HelperFormSet = forms.formset_factory(
+    HelperForm,
+    formset=BaseHelperFormSet,
+    extra=MAX_HELPERS,
+    can_delete=True,
+    max_num=MAX_HELPERS,
+    validate_max=True,
+    absolute_max=MAX_HELPERS,
+)

@@ -1,0 +1,170 @@
+"""Reads that depend on the user: everything here starts from the user's scope."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from org.scoping import scope_for
+
+from .models import (
+    AssistancePlan,
+    Cause,
+    FileCause,
+    HardshipFile,
+    MeasureHeading,
+    PlanHelper,
+    PlanMeasure,
+    Tier,
+)
+from .workflow import FileStatus, allowed_actions, can_edit
+
+
+def file_list_for_user(*, user) -> QuerySet:
+    return HardshipFile.objects.visible_to(user)
+
+
+def file_get_for_user(*, user, pk: int) -> HardshipFile:
+    """The file if the user may see it; 404 whether it is out of scope or does not exist."""
+    return get_object_or_404(file_list_for_user(user=user).select_related("unit"), pk=pk)
+
+
+def file_detail_for_user(*, user, pk: int) -> HardshipFile:
+    qs = (
+        file_list_for_user(user=user)
+        .select_related("unit", "tier", "plan")
+        .prefetch_related(
+            "members",
+            Prefetch("file_causes", queryset=FileCause.objects.select_related("cause").order_by("-is_primary", "pk")),
+            "investigations",
+            Prefetch("plan__measures", queryset=PlanMeasure.objects.select_related("heading")),
+            Prefetch("plan__helpers", queryset=PlanHelper.objects.select_related("user")),
+        )
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def file_rows_for_list(qs: QuerySet) -> QuerySet:
+    """What one row of the file list needs, in two queries whatever the page size."""
+    return qs.select_related("unit", "tier").prefetch_related(
+        Prefetch("file_causes", queryset=FileCause.objects.filter(is_primary=True).select_related("cause"))
+    )
+
+
+@dataclass(frozen=True)
+class FilePermissions:
+    actions: list[str]
+    can_edit: bool
+    can_plan: bool
+
+
+def file_permissions(*, user, hfile: HardshipFile) -> FilePermissions:
+    roles = scope_for(user).roles_at(hfile.unit)
+    editable = can_edit(hfile.status, roles)
+    return FilePermissions(actions=allowed_actions(hfile.status, roles), can_edit=editable, can_plan=editable)
+
+
+def helper_choices_for_user(*, user) -> QuerySet:
+    """Active users holding a role at a unit in the user's scope."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__unit__in=scope_for(user).unit_ids)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def unit_choices_for_create(*, user) -> list[tuple[int, str]]:
+    """Units where the user may open a file."""
+    from .workflow import CREATE_ROLES
+
+    scope = scope_for(user)
+    allowed = {
+        pk
+        for pk, path, _zh, _en in scope.units
+        if any(path.startswith(p) for role in CREATE_ROLES for p in scope.role_paths.get(role, ()))
+    }
+    return [(pk, label) for pk, label in scope.unit_choices() if pk in allowed]
+
+
+# Configuration lists (tiers, causes, headings) are small and read on every list
+# page: cached, and dropped from the cache whenever an administrator edits one.
+CONFIG_MODELS = (Tier, Cause, MeasureHeading)
+
+
+def config_items(model, *, active_only: bool = False) -> list:
+    """Every row of a configuration list, in order; `active_only` for new choices."""
+    key = f"config:{model._meta.model_name}"
+    items = cache.get(key)
+    if items is None:
+        items = list(model.objects.all())
+        cache.set(key, items, 600)
+    return [i for i in items if i.is_active] if active_only else items
+
+
+@receiver([post_save, post_delete])
+def _drop_config_cache(sender, **kwargs) -> None:
+    if sender in CONFIG_MODELS:
+        cache.delete(f"config:{sender._meta.model_name}")
+
+
+@dataclass
+class DashboardCounts:
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_tier: list[tuple[Any, int]] = field(default_factory=list)
+    review_overdue: int = 0
+    review_due_soon: int = 0
+
+    @property
+    def open_total(self) -> int:
+        return sum(n for s, n in self.by_status.items() if s != FileStatus.CLOSED)
+
+    def status_rows(self) -> list[tuple[str, str, int]]:
+        """(status, label, count) for every status, zero included."""
+        return [(value, label, self.by_status.get(value, 0)) for value, label in FileStatus.choices]
+
+
+def dashboard_counts_for_user(*, user, today: dt.date | None = None) -> DashboardCounts:
+    """File counts in the user's scope, in two grouped queries."""
+    today = today or timezone.localdate()
+    soon = today + dt.timedelta(days=settings.HARDSHIP["REVIEW_DUE_SOON_DAYS"])
+    filed = Q(status=FileStatus.FILED)
+    rows = (
+        file_list_for_user(user=user)
+        .order_by()
+        .values("status")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=filed & Q(review_due_on__lt=today)),
+            soon=Count("pk", filter=filed & Q(review_due_on__gte=today, review_due_on__lte=soon)),
+        )
+    )
+    counts = DashboardCounts()
+    for row in rows:
+        counts.by_status[row["status"]] = row["n"]
+        counts.review_overdue += row["overdue"]
+        counts.review_due_soon += row["soon"]
+    tiers = {t.pk: t for t in config_items(Tier)}
+    tier_rows = (
+        file_list_for_user(user=user).filter(status=FileStatus.FILED).order_by().values("tier").annotate(n=Count("pk"))
+    )
+    counts.by_tier = sorted(
+        ((tiers.get(r["tier"]), r["n"]) for r in tier_rows), key=lambda tn: (tn[0] is None, tn[0] and tn[0].order)
+    )
+    return counts
+
+
+def plan_for_file(hfile: HardshipFile) -> AssistancePlan | None:
+    try:
+        plan = hfile.plan
+    except AssistancePlan.DoesNotExist:
+        return None
+    return plan

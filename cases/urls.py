@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("files/", views.file_list, name="file_list"),
+    path("files/new/", views.file_create, name="file_create"),
+    path("files/<int:pk>/", views.file_detail, name="file_detail"),
+    path("files/<int:pk>/edit/", views.file_update, name="file_update"),
+    path("files/<int:pk>/history/", views.file_history_page, name="file_history"),
+    path("files/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
+    path("files/<int:pk>/step/<slug:action>/", views.file_transition_page, name="file_transition"),
+]

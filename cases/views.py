@@ -1,0 +1,242 @@
+"""Thin views: selector -> form -> service -> redirect."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from hardship.pagination import keyset_page
+from org.models import Unit
+from org.scoping import scope_for, units_visible_to
+
+from .filters import FileFilter
+from .forms import TRANSITION_FORMS, HardshipFileForm, HelperFormSet, MeasureFormSet, MemberFormSet, PlanForm
+from .forms import TransitionForm as CommentForm
+from .history import file_history
+from .models import HardshipFile
+from .selectors import (
+    dashboard_counts_for_user,
+    file_detail_for_user,
+    file_get_for_user,
+    file_list_for_user,
+    file_permissions,
+    file_rows_for_list,
+    plan_for_file,
+    unit_choices_for_create,
+)
+from .services import TransitionNotAllowed, file_save, file_transition, plan_save
+from .workflow import TRANSITIONS, FileAction, FileStatus
+
+HISTORY_ON_PAGE = 30
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _report_service_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    counts = dashboard_counts_for_user(user=request.user)
+    return render(
+        request,
+        "cases/dashboard.html",
+        {
+            "counts": counts,
+            "statuses": FileStatus,
+            "can_create": bool(unit_choices_for_create(user=request.user)),
+            "scope": scope_for(request.user),
+        },
+    )
+
+
+@login_required
+def file_list(request: HttpRequest) -> HttpResponse:
+    filterset = FileFilter(request.GET or None, queryset=file_list_for_user(user=request.user), user=request.user)
+    page = None
+    if not filterset.is_bound or filterset.is_valid():
+        field, descending = filterset.sort_key()
+        page = keyset_page(
+            file_rows_for_list(filterset.qs),
+            field=field,
+            descending=descending,
+            size=settings.HARDSHIP["PAGE_SIZE"],
+            after=_int_param(request, "after"),
+            before=_int_param(request, "before"),
+        )
+    return render(
+        request,
+        "cases/hardshipfile_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "can_create": bool(unit_choices_for_create(user=request.user)),
+        },
+    )
+
+
+def _file_form(request: HttpRequest, hfile: HardshipFile | None) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = HardshipFileForm(data, instance=hfile, user=request.user)
+    members = MemberFormSet(data, instance=hfile or HardshipFile(), prefix="members")
+    if data is not None and form.is_valid() and members.is_valid():
+        try:
+            saved = file_save(
+                by=request.user,
+                hfile=hfile,
+                unit=_unit_for_create(form, request.user) if hfile is None else None,
+                data=form.service_data(),
+                causes=list(form.cleaned_data["causes"]),
+                primary_cause=form.cleaned_data["primary_cause"],
+                members=members.service_rows(),
+            )
+        except ValidationError as exc:
+            _report_service_error(form, exc)
+        else:
+            messages.success(request, _("The file was saved."))
+            return redirect(saved)
+    return render(request, "cases/hardshipfile_form.html", {"form": form, "members": members, "file": hfile})
+
+
+def _unit_for_create(form: HardshipFileForm, user) -> Unit:
+    return units_visible_to(user).get(pk=form.cleaned_data["unit"])
+
+
+@login_required
+def file_create(request: HttpRequest) -> HttpResponse:
+    if not unit_choices_for_create(user=request.user):
+        raise PermissionDenied
+    return _file_form(request, None)
+
+
+@login_required
+def file_update(request: HttpRequest, pk: int) -> HttpResponse:
+    hfile = file_get_for_user(user=request.user, pk=pk)
+    if not file_permissions(user=request.user, hfile=hfile).can_edit:
+        messages.error(request, _("You may not change this file in its current state."))
+        return redirect(hfile)
+    return _file_form(request, hfile)
+
+
+@login_required
+def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    hfile = file_detail_for_user(user=request.user, pk=pk)
+    perms = file_permissions(user=request.user, hfile=hfile)
+    return render(
+        request,
+        "cases/hardshipfile_detail.html",
+        {
+            "file": hfile,
+            "perms": perms,
+            "plan": plan_for_file(hfile),
+            "actions": [(action, FileAction(action).label) for action in perms.actions],
+            "history": file_history(hfile)[:HISTORY_ON_PAGE],
+        },
+    )
+
+
+@login_required
+def file_history_page(request: HttpRequest, pk: int) -> HttpResponse:
+    hfile = file_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "cases/hardshipfile_history.html",
+        {
+            "file": hfile,
+            "history": file_history(hfile, full=True),
+            "events": hfile.events.select_related("actor"),
+        },
+    )
+
+
+@login_required
+def file_transition_page(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in TRANSITIONS:
+        raise Http404
+    hfile = file_get_for_user(user=request.user, pk=pk)
+    form_class = TRANSITION_FORMS.get(action, CommentForm)
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data, comment_required=TRANSITIONS[action].comment_required)
+    if action not in file_permissions(user=request.user, hfile=hfile).actions:
+        messages.error(request, _("This step is not open to you for this file now."))
+        return redirect(hfile)
+    if data is not None and form.is_valid():
+        try:
+            file_transition(
+                hfile=hfile, action=action, by=request.user, comment=form.cleaned_data["comment"], **form.details()
+            )
+        except TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Done: %(step)s.") % {"step": FileAction(action).label})
+        return redirect(hfile)
+    return render(
+        request,
+        "cases/hardshipfile_transition.html",
+        {
+            "file": hfile,
+            "form": form,
+            "action": FileAction(action),
+        },
+    )
+
+
+@login_required
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    hfile = file_get_for_user(user=request.user, pk=pk)
+    if not file_permissions(user=request.user, hfile=hfile).can_plan:
+        messages.error(request, _("You may not change this file's plan."))
+        return redirect(hfile)
+    plan = plan_for_file(hfile)
+    data = request.POST if request.method == "POST" else None
+    form = PlanForm(data, initial=_plan_initial(plan))
+    measures = MeasureFormSet(data, prefix="measures", initial=_plan_rows(plan, "measures", ("heading", "description")))
+    helpers = HelperFormSet(
+        data,
+        prefix="helpers",
+        initial=_plan_rows(plan, "helpers", ("user", "duty")),
+        form_kwargs={"user": request.user},
+    )
+    if data is not None and form.is_valid() and measures.is_valid() and helpers.is_valid():
+        try:
+            plan_save(
+                hfile=hfile, by=request.user, **form.cleaned_data, measures=measures.rows(), helpers=helpers.rows()
+            )
+        except ValidationError as exc:
+            _report_service_error(form, exc)
+        else:
+            messages.success(request, _("The assistance plan was saved."))
+            return redirect(hfile)
+    return render(
+        request,
+        "cases/assistanceplan_form.html",
+        {
+            "file": hfile,
+            "form": form,
+            "measures": measures,
+            "helpers": helpers,
+        },
+    )
+
+
+def _plan_initial(plan) -> dict:
+    if plan is None:
+        return {}
+    return {"goal": plan.goal, "guarantees": plan.guarantees, "target_date": plan.target_date}
+
+
+def _plan_rows(plan, related: str, fields: tuple[str, ...]) -> list[dict]:
+    if plan is None:
+        return []
+    return [{f: getattr(row, f) for f in fields} for row in getattr(plan, related).all()]

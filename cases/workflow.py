@@ -1,0 +1,77 @@
+"""The hardship file lifecycle: statuses, the transitions map, and who may take each step."""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Role
+
+
+class FileStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    INVESTIGATED = "investigated", _("Investigated")
+    FILED = "filed", _("Filed")
+    RELIEVED = "relieved", _("Relieved")
+    CLOSED = "closed", _("Closed")
+
+
+class FileAction(models.TextChoices):
+    SUBMIT = "submit", _("Submit for verification")
+    RETURN = "return", _("Return for correction")
+    INVESTIGATE = "investigate", _("Record household investigation")
+    FILE = "file", _("File the card")
+    RELIEVE = "relieve", _("Mark relieved")
+    CLOSE = "close", _("Close the file")
+    REOPEN = "reopen", _("Reopen")
+
+
+class CloseReason(models.TextChoices):
+    INELIGIBLE = "ineligible", _("No longer eligible")
+    DECEASED = "deceased", _("Deceased")
+    LEFT_UNION = "left_union", _("Left the union")
+    DUPLICATE = "duplicate", _("Duplicate file")
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    comment_required: bool = False
+
+
+CADRE_ROLES = frozenset({Role.CADRE, Role.BRANCH_CHAIR})
+CHAIR_ROLES = frozenset({Role.BRANCH_CHAIR})
+S = FileStatus
+
+TRANSITIONS: dict[str, Transition] = {
+    FileAction.SUBMIT: Transition(frozenset({S.DRAFT}), S.SUBMITTED, CADRE_ROLES),
+    FileAction.RETURN: Transition(frozenset({S.SUBMITTED, S.INVESTIGATED}), S.DRAFT, CHAIR_ROLES, True),
+    FileAction.INVESTIGATE: Transition(frozenset({S.SUBMITTED}), S.INVESTIGATED, CHAIR_ROLES),
+    FileAction.FILE: Transition(frozenset({S.INVESTIGATED}), S.FILED, CHAIR_ROLES),
+    FileAction.RELIEVE: Transition(frozenset({S.FILED}), S.RELIEVED, CHAIR_ROLES),
+    FileAction.CLOSE: Transition(
+        frozenset({S.DRAFT, S.SUBMITTED, S.INVESTIGATED, S.FILED, S.RELIEVED}), S.CLOSED, CHAIR_ROLES
+    ),
+    FileAction.REOPEN: Transition(frozenset({S.RELIEVED, S.CLOSED}), S.DRAFT, CHAIR_ROLES, True),
+}
+
+# Cadres keep the card up to date while the household is on file; relieved and
+# closed files are read-only until reopened.
+EDITABLE_STATUSES = frozenset({S.DRAFT, S.SUBMITTED, S.INVESTIGATED, S.FILED})
+EDIT_ROLES = CADRE_ROLES
+CREATE_ROLES = CADRE_ROLES
+PLAN_ROLES = CADRE_ROLES
+# A file is "open" (one per resident ID in a federation) until it is closed.
+OPEN_STATUSES = frozenset(set(S) - {S.CLOSED})
+
+
+def allowed_actions(status: str, roles: frozenset[str]) -> list[str]:
+    """The actions a holder of `roles` may take on a file in `status`, in map order."""
+    return [a for a, t in TRANSITIONS.items() if status in t.sources and t.roles & roles]
+
+
+def can_edit(status: str, roles: frozenset[str]) -> bool:
+    return status in EDITABLE_STATUSES and bool(EDIT_ROLES & roles)

@@ -1,0 +1,1 @@
+"""Funds, the ledger and aid requests (issue: funds). Depends on cases."""

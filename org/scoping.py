@@ -1,0 +1,116 @@
+"""The one scoping mechanism: a user reaches the objects of their units and the units below.
+
+Every queryset a user touches is narrowed by `ScopedQuerySet.visible_to(user)`.
+The scope is computed once per request (cached on the user object) and fails
+closed: no membership, an inactive user or an inactive unit gives an empty scope.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import models
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.translation import get_language
+
+from .models import Membership, Role, Unit
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units a user reaches and the roles they hold over each unit."""
+
+    unit_ids: frozenset[int] = frozenset()
+    # role -> paths of the units where it is held; a role covers every unit below.
+    role_paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (pk, path, name_zh, name_en) of every unit in scope, in tree order, for choices.
+    units: tuple[tuple[int, str, str, str], ...] = ()
+
+    def roles_at(self, unit: Unit) -> frozenset[str]:
+        """The roles the user holds over `unit` (at it or at an ancestor)."""
+        if unit.pk not in self.unit_ids:
+            return frozenset()
+        return frozenset(role for role, paths in self.role_paths.items() if any(unit.path.startswith(p) for p in paths))
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in self.role_paths for role in roles)
+
+    def unit_choices(self) -> list[tuple[int, str]]:
+        """(pk, indented name) of the units in scope, for a select box without a query."""
+        english = (get_language() or "").startswith("en")
+        top = min((path.count("/") for _pk, path, _zh, _en in self.units), default=0)
+        return [
+            (pk, "\u2003" * (path.count("/") - top) + ((en or zh) if english else zh))
+            for pk, path, zh, en in self.units
+        ]
+
+
+EMPTY_SCOPE = Scope()
+
+
+VERSION_KEY = "org:version"
+
+
+def scope_for(user) -> Scope:
+    """The user's scope: cached on the user object and in the shared cache.
+
+    The shared cache entry is keyed by an organisation version that every change
+    to a unit or a membership bumps, so a revoked role takes effect at once.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY_SCOPE
+    scope = getattr(user, "_hardship_scope", None)
+    if scope is None:
+        key = f"scope:{cache.get_or_set(VERSION_KEY, 1)}:{user.pk}"
+        scope = cache.get(key)
+        if scope is None:
+            scope = _compute_scope(user)
+            cache.set(key, scope, 300)
+        user._hardship_scope = scope
+    return scope
+
+
+@receiver([post_save, post_delete], sender=Membership)
+@receiver([post_save, post_delete], sender=Unit)
+def _bump_org_version(**kwargs) -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2)
+
+
+def _compute_scope(user) -> Scope:
+    held = list(Membership.objects.filter(user=user, unit__is_active=True).values_list("role", "unit__path"))
+    if not held:
+        return EMPTY_SCOPE
+    role_paths: dict[str, tuple[str, ...]] = {}
+    for role, path in held:
+        role_paths[role] = (*role_paths.get(role, ()), path)
+    subtree = Q()
+    for path in {path for _role, path in held}:
+        subtree |= Q(path__startswith=path)
+    rows = list(Unit.objects.filter(subtree).values_list("pk", "path", "is_active", "name_zh", "name_en"))
+    # A unit below an inactive unit is out of reach too: fail closed.
+    dead = [path for _pk, path, active, _zh, _en in rows if not active]
+    units = tuple((pk, path, zh, en) for pk, path, _a, zh, en in rows if not any(path.startswith(d) for d in dead))
+    return Scope(unit_ids=frozenset(u[0] for u in units), role_paths=role_paths, units=units)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset whose rows belong to a unit reached through `scope_field`."""
+
+    scope_field = "unit"
+
+    def visible_to(self, user):
+        return self.filter(**{f"{self.scope_field}__in": scope_for(user).unit_ids})
+
+
+def units_visible_to(user) -> models.QuerySet:
+    return Unit.objects.filter(pk__in=scope_for(user).unit_ids)
+
+
+def units_where(user, *roles: Role) -> list[Unit]:
+    """Units in scope over which the user holds one of `roles`."""
+    scope = scope_for(user)
+    return [unit for unit in units_visible_to(user) if scope.roles_at(unit) & set(roles)]

@@ -1,0 +1,14 @@
+// Adds a blank row to a Django formset: clones the hidden template row and renumbers it.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-formset-add]");
+  if (!button) return;
+  var prefix = button.getAttribute("data-formset-add");
+  var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+  var max = document.getElementById("id_" + prefix + "-MAX_NUM_FORMS");
+  var template = document.getElementById(prefix + "-empty");
+  var index = parseInt(total.value, 10);
+  if (max && index >= parseInt(max.value, 10)) return;
+  var html = template.innerHTML.replace(/__prefix__/g, String(index));
+  document.getElementById(prefix + "-rows").insertAdjacentHTML("beforeend", html);
+  total.value = String(index + 1);
+});

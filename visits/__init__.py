@@ -1,0 +1,1 @@
+"""Visit records and reminders (issue: visits). Depends on cases."""
