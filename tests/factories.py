@@ -1,0 +1,83 @@
+"""factory_boy factories: the one place test data is made."""
+
+import itertools
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from cases.demo import resident_id
+from cases.models import Cause, FileCause, HardshipFile, Member, Relation, Tier
+from cases.workflow import FileStatus
+from org.models import Membership, Unit, UnitKind
+
+_ids = itertools.count(1)
+
+
+def new_resident_id() -> str:
+    return resident_id(next(_ids) * 7 + 3)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    name_zh = factory.Sequence(lambda n: f"单位{n}")
+    name_en = factory.Sequence(lambda n: f"Unit {n}")
+    kind = UnitKind.GROUP
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "伟"
+    last_name = factory.Sequence(lambda n: "王李张刘陈"[n % 5])
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted, **kwargs) -> None:
+        """roles=[(unit, Role.CADRE), ...]"""
+        self.save()
+        for unit, role in extracted or []:
+            Membership.objects.create(user=self, unit=unit, role=role)
+
+
+class HardshipFileFactory(factory.django.DjangoModelFactory):
+    """A file written straight to the table: for reads. Writes under test go through services."""
+
+    class Meta:
+        model = HardshipFile
+
+    unit = factory.SubFactory(UnitFactory)
+    federation = factory.LazyAttribute(lambda o: Unit.objects.get(pk=o.unit.root_id))
+    status = FileStatus.DRAFT
+    name = factory.Sequence(lambda n: f"{'王李张刘陈'[n % 5]}测试{n}")
+    id_number = factory.LazyFunction(new_resident_id)
+    birth_date = factory.LazyAttribute(
+        lambda o: __import__("datetime").date(int(o.id_number[6:10]), int(o.id_number[10:12]), int(o.id_number[12:14]))
+    )
+    sex = factory.LazyAttribute(lambda o: "M" if int(o.id_number[16]) % 2 else "F")
+    worker_income = Decimal("1200.00")
+    household_income = Decimal("1200.00")
+    per_capita_income = Decimal("1200.00")
+    tier = factory.LazyFunction(lambda: Tier.objects.order_by("order").first())
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def cause(self, create: bool, extracted, **kwargs) -> None:
+        cause = extracted or Cause.objects.order_by("order").first()
+        FileCause.objects.create(file=self, cause=cause, is_primary=True)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    file = factory.SubFactory(HardshipFileFactory)
+    relation = Relation.SPOUSE
+    name = factory.Sequence(lambda n: f"家属{n}")
+    age = 40
+    monthly_income = Decimal("500.00")
