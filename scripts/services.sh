@@ -8,7 +8,13 @@ pg_up() { "$PY" - <<'PY'
 import sys
 import psycopg2
 try:
-    psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=3).close()
+    conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=3)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = 'hardship'")
+        if cur.fetchone() is None:
+            cur.execute("CREATE DATABASE hardship")
+    conn.close()
 except Exception:
     sys.exit(1)
 PY
