@@ -242,7 +242,12 @@ def _on_close(hfile: HardshipFile, by, details: dict[str, Any]) -> None:
 
 def _on_reopen(hfile: HardshipFile, by, details: dict[str, Any]) -> None:
     if hfile.status == FileStatus.CLOSED:
-        _check_unique_open(federation_id=hfile.federation_id, id_number=hfile.id_number, exclude_pk=hfile.pk, user=by)
+        try:
+            _check_unique_open(
+                federation_id=hfile.federation_id, id_number=hfile.id_number, exclude_pk=hfile.pk, user=by
+            )
+        except ValidationError as exc:
+            raise TransitionNotAllowed(exc.messages[0]) from None
     hfile.closed_on, hfile.close_reason = None, ""
 
 

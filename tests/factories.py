@@ -50,6 +50,7 @@ class HardshipFileFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = HardshipFile
+        skip_postgeneration_save = True
 
     unit = factory.SubFactory(UnitFactory)
     federation = factory.LazyAttribute(lambda o: Unit.objects.get(pk=o.unit.root_id))
