@@ -312,7 +312,11 @@ class HelperForm(forms.Form):
 
 class BaseRowsFormSet(forms.BaseFormSet):
     def rows(self) -> list[dict[str, Any]]:
-        return [f.cleaned_data for f in self.forms if f.has_changed() and not f.cleaned_data.get("DELETE")]
+        return [
+            {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
+            for f in self.forms
+            if f.has_changed() and not f.cleaned_data.get("DELETE")
+        ]
 
 
 class BaseHelperFormSet(BaseRowsFormSet):

@@ -73,10 +73,12 @@ def file_permissions(*, user, hfile: HardshipFile) -> FilePermissions:
 
 
 def helper_choices_for_user(*, user) -> QuerySet:
-    """Active users holding a role at a unit in the user's scope."""
+    """Active users holding a role in the user's scope or above it (the leaders a household is paired with)."""
+    scope = scope_for(user)
+    above = {int(part) for paths in scope.role_paths.values() for path in paths for part in path.split("/") if part}
     return (
         get_user_model()
-        .objects.filter(is_active=True, memberships__unit__in=scope_for(user).unit_ids)
+        .objects.filter(is_active=True, memberships__unit__in=scope.unit_ids | above)
         .distinct()
         .order_by("last_name", "first_name", "username")
     )

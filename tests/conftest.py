@@ -40,6 +40,16 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(f"  {report.nodeid}: {reason}", red=True)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached scopes and configuration lists must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def federation(db):
     return UnitFactory(name_zh="市总工会", name_en="City federation", kind=UnitKind.FEDERATION)
