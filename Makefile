@@ -54,7 +54,7 @@ format: $(DEV_STAMP) ## ruff fix and format
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
 makemessages: ## Refresh the zh_Hans message catalogue
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=bench --ignore=tests --no-obsolete
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=bench --ignore=tests --ignore=docs --no-obsolete
 
 clean: ## Remove the virtualenv and the demo database
 	rm -rf $(VENV) db.sqlite3 staticfiles

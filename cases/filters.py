@@ -31,9 +31,10 @@ def _config_choices(model) -> list[tuple[int, str]]:
 class FileFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or ID number"), method="search")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=FileStatus.choices)
-    tier = django_filters.TypedChoiceFilter(label=_("Tier"), coerce=int, field_name="tier_id")
-    cause = django_filters.TypedChoiceFilter(label=_("Cause"), coerce=int, field_name="file_causes__cause_id")
-    unit = django_filters.TypedChoiceFilter(label=_("Unit (with units below)"), coerce=int, method="in_unit")
+    # ChoiceFilter (not Typed...) so every select starts with an empty "any" choice.
+    tier = django_filters.ChoiceFilter(label=_("Tier"), field_name="tier_id")
+    cause = django_filters.ChoiceFilter(label=_("Cause"), field_name="file_causes__cause_id")
+    unit = django_filters.ChoiceFilter(label=_("Unit (with units below)"), method="in_unit")
     review = django_filters.ChoiceFilter(
         label=_("Annual review"),
         method="review_due",
@@ -66,8 +67,8 @@ class FileFilter(django_filters.FilterSet):
             return qs.filter(id_number__startswith=value.upper())
         return qs.filter(name__startswith=value) if value else qs
 
-    def in_unit(self, qs: QuerySet, name: str, value: int) -> QuerySet:
-        path = next(p for pk, p, _zh, _en in self.scope.units if pk == value)
+    def in_unit(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        path = next(p for pk, p, _zh, _en in self.scope.units if str(pk) == value)
         ids = [pk for pk, p, _zh, _en in self.scope.units if p.startswith(path)]
         return qs.filter(unit_id__in=ids)
 

@@ -13,6 +13,8 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from org.people import display_name
+
 from .idcard import normalize, parse_resident_id
 from .models import MAX_HELPERS, Cause, Guarantee, HardshipFile, MeasureHeading, Member, Tier
 from .selectors import helper_choices_for_user, unit_choices_for_create
@@ -306,7 +308,7 @@ class HelperForm(forms.Form):
     def __init__(self, *args: Any, user, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = helper_choices_for_user(user=user)
-        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["user"].label_from_instance = display_name
         self.helper = row_helper(("user", "duty"))
 
 

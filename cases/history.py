@@ -4,12 +4,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import AssistancePlan, FileCause, HardshipFile, Member, PlanHelper, PlanMeasure
+from org.people import display_name
+
+from .models import AssistancePlan, FileCause, Guarantee, HardshipFile, Member, PlanHelper, PlanMeasure
 from .selectors import CONFIG_MODELS, config_items
 
+# JSON list fields whose items are choices.
+LIST_LABELS = {"guarantees": dict(Guarantee.choices)}
 KIND_LABELS = {"+": gettext_lazy("added"), "~": gettext_lazy("changed"), "-": gettext_lazy("removed")}
 
 
@@ -33,7 +38,7 @@ class HistoryEntry:
     def actor(self) -> str:
         if self.user is None:
             return _("system")
-        return self.user.get_full_name() or self.user.get_username()
+        return display_name(self.user)
 
     @property
     def kind_label(self) -> str:
@@ -46,6 +51,8 @@ def _display(model: type[models.Model], name: str, value: Any, record: Any) -> s
     model_field = model._meta.get_field(name)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, list):
+        return "、".join(LIST_LABELS.get(name, {}).get(v, str(v)) for v in value) or "—"
     if isinstance(model_field, models.ForeignKey):
         if model_field.related_model in CONFIG_MODELS:
             # Configuration rows come from the cache: no query per history row.
@@ -74,7 +81,7 @@ def _entries(records: list, model: type[models.Model], subject) -> list[HistoryE
             delta = rec.diff_against(before)
             entry.changes = [
                 Change(
-                    str(model._meta.get_field(c.field).verbose_name),
+                    capfirst(model._meta.get_field(c.field).verbose_name),
                     _display(model, c.field, c.old, before),
                     _display(model, c.field, c.new, rec),
                 )
@@ -122,7 +129,7 @@ def file_history(hfile: HardshipFile, *, full: bool = False) -> list[HistoryEntr
                 .order_by("history_date", "history_id")
             ),
             PlanHelper,
-            lambda r: _("Helper %(name)s") % {"name": r.user.get_full_name() or r.user},
+            lambda r: _("Helper %(name)s") % {"name": display_name(r.user)},
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries

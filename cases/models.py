@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from hardship.money import MoneyField
 from org.models import BilingualName, Unit
+from org.people import display_name
 from org.scoping import ScopedQuerySet
 
 from .idcard import validate_resident_id
@@ -359,7 +360,7 @@ class PlanHelper(models.Model):
         constraints = [models.UniqueConstraint(fields=["plan", "user"], name="planhelper_unique")]
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return display_name(self.user)
 
 
 MAX_HELPERS = 3

@@ -307,7 +307,7 @@ def plan_save(
     if len(helpers) > MAX_HELPERS:
         raise ValidationError(_("A household has at most %(n)d responsible helpers.") % {"n": MAX_HELPERS})
     _check_helpers_in_scope(by, [h["user"] for h in helpers])
-    plan, _created = AssistancePlan.objects.get_or_create(file=hfile, defaults={"goal": goal})
+    plan = AssistancePlan.objects.filter(file=hfile).first() or AssistancePlan(file=hfile)
     plan.goal, plan.guarantees, plan.target_date = goal, guarantees, target_date
     plan._history_user = by
     plan.save()

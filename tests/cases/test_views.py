@@ -300,8 +300,8 @@ class TestFilePage:
         assert client.post(reverse("cases:file_update", args=[hfile.pk]), data).status_code == 302
         page = client.get(hfile.get_absolute_url())
         changes = [(c.label, c.old, c.new) for e in page.context["history"] for c in e.changes]
-        assert ("worker's monthly income", "1200.00", "900.00") in changes
-        assert page.context["history"][0].actor == cadre.get_full_name()
+        assert ("Worker's monthly income", "1200.00", "900.00") in changes
+        assert page.context["history"][0].actor == cadre.last_name + cadre.first_name
 
 
 class TestPlan:
@@ -337,6 +337,12 @@ class TestPlan:
         assert plan.guarantees == ["food", "employment"]
         assert [h.user for h in plan.helpers.all()] == [cadre, branch_chair]
         assert plan.measures.get().description == "推荐就业岗位"
+        assert [r.history_user for r in plan.history.all()] == [cadre]
+
+    def test_filter_selects_start_empty_so_a_plain_submit_filters_nothing(self, client_for, cadre, file_a1):
+        form = client_for(cadre).get(reverse("cases:file_list")).context["filter"].form
+        for name in ("tier", "cause", "unit", "status", "review"):
+            assert form.fields[name].choices[0][0] == "", name
 
     def test_helper_out_of_scope_is_refused(self, client_for, cadre, cadre_other_branch, file_a1):
         response = client_for(cadre).post(
