@@ -19,89 +19,25 @@ PERSONAS = [
     "nobody",
 ]
 
-# url name -> (args builder, {persona: expected GET status}); the file is a submitted file in group A1.
-LOGIN = 302
-MATRIX = {
-    "dashboard": (lambda f: [], dict.fromkeys(PERSONAS[1:], 200) | {"anonymous": LOGIN}),
-    "cases:file_list": (lambda f: [], dict.fromkeys(PERSONAS[1:], 200) | {"anonymous": LOGIN}),
-    "cases:file_create": (
-        lambda f: [],
-        {
-            "anonymous": LOGIN,
-            "cadre": 200,
-            "cadre_other_branch": 200,
-            "branch_chair": 200,
-            "chair_other_branch": 200,
-            "federation_staff": 403,
-            "nobody": 403,
-        },
-    ),
-    "cases:file_detail": (
-        lambda f: [f.pk],
-        {
-            "anonymous": LOGIN,
-            "cadre": 200,
-            "cadre_other_branch": 404,
-            "branch_chair": 200,
-            "chair_other_branch": 404,
-            "federation_staff": 200,
-            "nobody": 404,
-        },
-    ),
-    "cases:file_history": (
-        lambda f: [f.pk],
-        {
-            "anonymous": LOGIN,
-            "cadre": 200,
-            "cadre_other_branch": 404,
-            "branch_chair": 200,
-            "chair_other_branch": 404,
-            "federation_staff": 200,
-            "nobody": 404,
-        },
-    ),
-    # 302: in scope but not allowed to change: back to the file page with a message.
-    "cases:file_update": (
-        lambda f: [f.pk],
-        {
-            "anonymous": LOGIN,
-            "cadre": 200,
-            "cadre_other_branch": 404,
-            "branch_chair": 200,
-            "chair_other_branch": 404,
-            "federation_staff": 302,
-            "nobody": 404,
-        },
-    ),
-    "cases:plan_edit": (
-        lambda f: [f.pk],
-        {
-            "anonymous": LOGIN,
-            "cadre": 200,
-            "cadre_other_branch": 404,
-            "branch_chair": 200,
-            "chair_other_branch": 404,
-            "federation_staff": 302,
-            "nobody": 404,
-        },
-    ),
-    "cases:file_transition": (
-        lambda f: [f.pk, "investigate"],
-        {
-            "anonymous": LOGIN,
-            "cadre": 302,
-            "cadre_other_branch": 404,
-            "branch_chair": 200,
-            "chair_other_branch": 404,
-            "federation_staff": 302,
-            "nobody": 404,
-        },
-    ),
-    "login": (lambda f: [], {"anonymous": 200} | dict.fromkeys(PERSONAS[1:], 302)),
-    # Logging out is POST only.
-    "logout": (lambda f: [], dict.fromkeys(PERSONAS, 405)),
-    "set_language": (lambda f: [], dict.fromkeys(PERSONAS, 302)),
+# One row per URL: how to build its args from the file (a submitted file in group A1), then the
+# expected GET status for each persona, in the order of PERSONAS:
+#          anonymous, cadre, cadre_other_branch, branch_chair, chair_other_branch, federation_staff, nobody
+# 302 for a signed-in persona means "in scope but not allowed": back to the file page with a message.
+NO_ARGS, FILE_ARG = (lambda f: []), (lambda f: [f.pk])
+ROWS = {
+    "dashboard": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200)),
+    "cases:file_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200)),
+    "cases:file_create": (NO_ARGS, (302, 200, 200, 200, 200, 403, 403)),
+    "cases:file_detail": (FILE_ARG, (302, 200, 404, 200, 404, 200, 404)),
+    "cases:file_history": (FILE_ARG, (302, 200, 404, 200, 404, 200, 404)),
+    "cases:file_update": (FILE_ARG, (302, 200, 404, 200, 404, 302, 404)),
+    "cases:plan_edit": (FILE_ARG, (302, 200, 404, 200, 404, 302, 404)),
+    "cases:file_transition": (lambda f: [f.pk, "investigate"], (302, 302, 404, 200, 404, 302, 404)),
+    "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302)),
+    "logout": (NO_ARGS, (405,) * 7),  # POST only
+    "set_language": (NO_ARGS, (302,) * 7),
 }
+MATRIX = {name: (build, dict(zip(PERSONAS, statuses, strict=True))) for name, (build, statuses) in ROWS.items()}
 # Django's admin has its own staff check (tested in test_admin_is_for_staff_only).
 EXEMPT_NAMESPACES = {"admin"}
 
