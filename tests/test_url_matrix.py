@@ -12,6 +12,7 @@ from tests.factories import HardshipFileFactory
 PERSONAS = [
     "anonymous",
     "cadre",
+    "cadre_a2",
     "cadre_other_branch",
     "branch_chair",
     "chair_other_branch",
@@ -21,21 +22,21 @@ PERSONAS = [
 
 # One row per URL: how to build its args from the file (a submitted file in group A1), then the
 # expected GET status for each persona, in the order of PERSONAS:
-#          anonymous, cadre, cadre_other_branch, branch_chair, chair_other_branch, federation_staff, nobody
+#          anonymous, cadre, cadre_a2 (sibling group), cadre_other_branch, branch_chair, chair_other_branch, federation_staff, nobody
 # 302 for a signed-in persona means "in scope but not allowed": back to the file page with a message.
 NO_ARGS, FILE_ARG = (lambda f: []), (lambda f: [f.pk])
 ROWS = {
-    "dashboard": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200)),
-    "cases:file_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200)),
-    "cases:file_create": (NO_ARGS, (302, 200, 200, 200, 200, 403, 403)),
-    "cases:file_detail": (FILE_ARG, (302, 200, 404, 200, 404, 200, 404)),
-    "cases:file_history": (FILE_ARG, (302, 200, 404, 200, 404, 200, 404)),
-    "cases:file_update": (FILE_ARG, (302, 200, 404, 200, 404, 302, 404)),
-    "cases:plan_edit": (FILE_ARG, (302, 200, 404, 200, 404, 302, 404)),
-    "cases:file_transition": (lambda f: [f.pk, "investigate"], (302, 302, 404, 200, 404, 302, 404)),
-    "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302)),
-    "logout": (NO_ARGS, (405,) * 7),  # POST only
-    "set_language": (NO_ARGS, (302,) * 7),
+    "dashboard": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "cases:file_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "cases:file_create": (NO_ARGS, (302, 200, 200, 200, 200, 200, 403, 403)),
+    "cases:file_detail": (FILE_ARG, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "cases:file_history": (FILE_ARG, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "cases:file_update": (FILE_ARG, (302, 200, 404, 404, 200, 404, 302, 404)),
+    "cases:plan_edit": (FILE_ARG, (302, 200, 404, 404, 200, 404, 302, 404)),
+    "cases:file_transition": (lambda f: [f.pk, "investigate"], (302, 302, 404, 404, 200, 404, 302, 404)),
+    "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
+    "logout": (NO_ARGS, (405,) * 8),  # POST only
+    "set_language": (NO_ARGS, (302,) * 8),
 }
 MATRIX = {name: (build, dict(zip(PERSONAS, statuses, strict=True))) for name, (build, statuses) in ROWS.items()}
 # Django's admin has its own staff check (tested in test_admin_is_for_staff_only).
