@@ -1,0 +1,51 @@
+"""The README's desktop screenshots, taken on the demo data `make run` serves."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from playwright.sync_api import expect
+
+from cases.management.commands.seed_demo import DEMO_PASSWORD
+from cases.models import HardshipFile
+from cases.workflow import FileStatus
+from org.models import Unit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+DEMO_FILES = 36  # a dozen in the machinery branch: a full-looking list without a second page
+
+
+def test_dashboard_list_and_file_page_on_a_desktop(desktop):
+    call_command("seed_demo", files=DEMO_FILES, stdout=io.StringIO())
+    branch = Unit.objects.get(name_en="Machinery branch")
+    in_branch = HardshipFile.objects.filter(unit__path__startswith=branch.path)
+    shown = (
+        in_branch.filter(status=FileStatus.FILED, plan__isnull=False)
+        .annotate(n=Count("members"))
+        .order_by("-n", "pk")
+        .first()
+    )
+
+    page = desktop.login("chair", DEMO_PASSWORD)
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    open_total = in_branch.exclude(status=FileStatus.CLOSED).count()
+    expect(page.locator(".stat").first).to_have_text(str(open_total))
+    desktop.screenshot("dashboard-desktop")
+
+    page.get_by_role("navigation").get_by_role("link", name="Files", exact=True).click()
+    expect(page.get_by_role("heading", name="Hardship files")).to_be_visible()
+    expect(page.locator(".table-files tbody tr")).to_have_count(in_branch.count())
+    assert desktop.horizontal_overflow() == 0
+    desktop.screenshot("file-list-desktop")
+
+    # Searching leaves the other filters at "any": no tier, cause or unit is chosen for the user.
+    page.get_by_label("Name or ID number").fill(shown.name)
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator(".table-files tbody tr")).to_have_count(in_branch.filter(name__startswith=shown.name).count())
+    page.locator(f'a[href="{shown.get_absolute_url()}"]').click()
+    expect(page.locator("h1 .badge")).to_have_text("Filed")
+    expect(page.locator("#history li").first).to_be_visible()
+    assert desktop.horizontal_overflow() == 0
+    desktop.screenshot("file-page-desktop")
