@@ -86,7 +86,8 @@ def test_cadre_creates_and_submits_then_chair_investigates_and_files(phone, cadr
     expect(page.get_by_role("heading", name="New hardship file")).to_be_visible()
     fill_new_file(page)
     assert phone.horizontal_overflow() == 0, "the new-file form scrolls sideways on a phone"
-    phone.screenshot("new-file-phone")
+    page.evaluate("window.scrollTo(0, 0)")
+    phone.screenshot("file_form_phone", full_page=False)  # one phone screen, as the README shows it
     page.get_by_role("button", name="Save", exact=True).click()
 
     expect(page.get_by_role("alert")).to_have_text("The file was saved.")
@@ -144,7 +145,7 @@ def test_cadre_creates_and_submits_then_chair_investigates_and_files(phone, cadr
     for old, new in (("Draft", "Submitted"), ("Submitted", "Investigated"), ("Investigated", "Filed")):
         expect(history.locator("li li", has_text=f"Status: {old} → {new}")).to_have_count(1)
     assert phone.horizontal_overflow() == 0, "the file page scrolls sideways on a phone"
-    phone.screenshot("file-page-phone")
+    phone.screenshot("file_detail_phone")
 
     hfile = HardshipFile.objects.get(id_number=WORKER_ID)
     assert hfile.status == FileStatus.FILED

@@ -32,13 +32,13 @@ def test_dashboard_list_and_file_page_on_a_desktop(desktop):
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     open_total = in_branch.exclude(status=FileStatus.CLOSED).count()
     expect(page.locator(".stat").first).to_have_text(str(open_total))
-    desktop.screenshot("dashboard-desktop")
+    desktop.screenshot("dashboard")
 
     page.get_by_role("navigation").get_by_role("link", name="Files", exact=True).click()
     expect(page.get_by_role("heading", name="Hardship files")).to_be_visible()
     expect(page.locator(".table-files tbody tr")).to_have_count(in_branch.count())
     assert desktop.horizontal_overflow() == 0
-    desktop.screenshot("file-list-desktop")
+    desktop.screenshot("file_list")
 
     # Searching leaves the other filters at "any": no tier, cause or unit is chosen for the user.
     page.get_by_label("Name or ID number").fill(shown.name)
@@ -48,4 +48,4 @@ def test_dashboard_list_and_file_page_on_a_desktop(desktop):
     expect(page.locator("h1 .badge")).to_have_text("Filed")
     expect(page.locator("#history li").first).to_be_visible()
     assert desktop.horizontal_overflow() == 0
-    desktop.screenshot("file-page-desktop")
+    desktop.screenshot("file_detail")
