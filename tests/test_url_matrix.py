@@ -22,7 +22,8 @@ PERSONAS = [
 
 # One row per URL: how to build its args from the file (a submitted file in group A1), then the
 # expected GET status for each persona, in the order of PERSONAS:
-#          anonymous, cadre, cadre_a2 (sibling group), cadre_other_branch, branch_chair, chair_other_branch, federation_staff, nobody
+#   anonymous, cadre, cadre_a2 (sibling group), cadre_other_branch, branch_chair,
+#   chair_other_branch, federation_staff, nobody
 # 302 for a signed-in persona means "in scope but not allowed": back to the file page with a message.
 NO_ARGS, FILE_ARG = (lambda f: []), (lambda f: [f.pk])
 ROWS = {
