@@ -2,16 +2,19 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from org.scoping import scope_for
 
@@ -52,11 +55,58 @@ def file_detail_for_user(*, user, pk: int) -> HardshipFile:
     return get_object_or_404(qs, pk=pk)
 
 
+LIST_COLUMNS = ("pk", "name", "id_number", "unit_id", "tier_id", "status", "per_capita_income", "review_due_on")
+
+
 def file_rows_for_list(qs: QuerySet) -> QuerySet:
-    """What one row of the file list needs, in two queries whatever the page size."""
-    return qs.select_related("unit", "tier").prefetch_related(
-        Prefetch("file_causes", queryset=FileCause.objects.filter(is_primary=True).select_related("cause"))
-    )
+    """The columns one row of the file list needs, as plain values, in one query whatever the page size.
+
+    The list is the busiest page: no model instances, no joins; unit, tier and cause
+    names come from the cached scope and configuration lists (see `FileRow`).
+    """
+    primary = FileCause.objects.filter(file=OuterRef("pk"), is_primary=True).values("cause_id")[:1]
+    return qs.annotate(primary_cause_id=Subquery(primary)).values(*LIST_COLUMNS, "primary_cause_id")
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    pk: int
+    url: str
+    name: str
+    id_number: str
+    unit: str
+    tier: str
+    cause: str
+    per_capita_income: Decimal
+    status: str
+    status_label: str
+    review_due_on: dt.date | None
+
+
+def file_rows_display(*, user, rows: list[dict]) -> list[FileRow]:
+    """Turn value rows into display rows, naming units, tiers and causes without a query."""
+    english = (get_language() or "").startswith("en")
+    units = {pk: (en or zh) if english else zh for pk, _path, zh, en in scope_for(user).units}
+    tiers = {t.pk: str(t) for t in config_items(Tier)}
+    causes = {c.pk: str(c) for c in config_items(Cause)}
+    statuses = dict(FileStatus.choices)
+    url = reverse("cases:file_detail", args=[0]).replace("/0/", "/{}/")
+    return [
+        FileRow(
+            pk=r["pk"],
+            url=url.format(r["pk"]),
+            name=r["name"],
+            id_number=r["id_number"],
+            unit=units.get(r["unit_id"], ""),
+            tier=tiers.get(r["tier_id"], "—"),
+            cause=causes.get(r["primary_cause_id"], "—"),
+            per_capita_income=r["per_capita_income"],
+            status=r["status"],
+            status_label=str(statuses[r["status"]]),
+            review_due_on=r["review_due_on"],
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)

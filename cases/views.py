@@ -23,6 +23,7 @@ from .selectors import (
     file_get_for_user,
     file_list_for_user,
     file_permissions,
+    file_rows_display,
     file_rows_for_list,
     plan_for_file,
     unit_choices_for_create,
@@ -75,6 +76,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
             after=_int_param(request, "after"),
             before=_int_param(request, "before"),
         )
+        page.items = file_rows_display(user=request.user, rows=page.items)
     return render(
         request,
         "cases/hardshipfile_list.html",

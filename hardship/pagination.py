@@ -20,6 +20,10 @@ class KeysetPage:
         return bool(self.next_cursor or self.prev_cursor)
 
 
+def _pk(row) -> int:
+    return row["pk"] if isinstance(row, dict) else row.pk
+
+
 def _seek(qs: QuerySet, field: str, descending: bool, anchor_pk: int) -> QuerySet:
     """Rows strictly after the anchor row in (field, pk) order, descending or not."""
     anchor = Subquery(qs.model._default_manager.filter(pk=anchor_pk).values(field)[:1])
@@ -31,7 +35,10 @@ def _seek(qs: QuerySet, field: str, descending: bool, anchor_pk: int) -> QuerySe
 def keyset_page(
     qs: QuerySet, *, field: str, descending: bool, size: int, after: int | None = None, before: int | None = None
 ) -> KeysetPage:
-    """One page of `qs` ordered by (field, pk); `after`/`before` are the pks at the edge of the page."""
+    """One page of `qs` (instances or `.values()` rows with "pk") ordered by (field, pk).
+
+    `after`/`before` are the pks at the edge of the page.
+    """
     forward = before is None
     desc = descending if forward else not descending
     order = [F(field).desc(), F("pk").desc()] if desc else [F(field).asc(), F("pk").asc()]
@@ -48,6 +55,6 @@ def keyset_page(
     has_prev = bool(anchor) if forward else more
     return KeysetPage(
         items=rows,
-        next_cursor=rows[-1].pk if has_next else None,
-        prev_cursor=rows[0].pk if has_prev else None,
+        next_cursor=_pk(rows[-1]) if has_next else None,
+        prev_cursor=_pk(rows[0]) if has_prev else None,
     )

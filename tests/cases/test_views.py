@@ -150,12 +150,11 @@ class TestListScoping:
     def test_list_search_and_counts_stay_in_scope(self, client_for, cadre, file_a1, group_b1):
         other = HardshipFileFactory(unit=group_b1, name=file_a1.name[:1] + "外人")
         client = client_for(cadre)
-        listed = client.get(reverse("cases:file_list")).context["page"].items
-        assert listed == [file_a1]
-        by_name = client.get(reverse("cases:file_list"), {"q": file_a1.name[:1]}).context["page"].items
-        assert other not in by_name and file_a1 in by_name
-        by_id = client.get(reverse("cases:file_list"), {"q": other.id_number}).context["page"].items
-        assert by_id == []
+        listed = [r.pk for r in client.get(reverse("cases:file_list")).context["page"].items]
+        assert listed == [file_a1.pk]
+        by_name = [r.pk for r in client.get(reverse("cases:file_list"), {"q": file_a1.name[:1]}).context["page"].items]
+        assert other.pk not in by_name and file_a1.pk in by_name
+        assert client.get(reverse("cases:file_list"), {"q": other.id_number}).context["page"].items == []
         counts = client.get(reverse("dashboard")).context["counts"]
         assert counts.open_total == 1
 
@@ -169,7 +168,7 @@ class TestListScoping:
         mine = [HardshipFileFactory(unit=group_a1), HardshipFileFactory(unit=group_a2)]
         HardshipFileFactory(unit=group_b1)
         page = client_for(branch_chair).get(reverse("cases:file_list"), {"unit": branch_a.pk}).context["page"]
-        assert set(page.items) == set(mine)
+        assert {r.pk for r in page.items} == {f.pk for f in mine}
 
     def test_filters_by_status_tier_cause_and_review(self, client_for, branch_chair, group_a1):
         today = timezone.localdate()
@@ -187,14 +186,14 @@ class TestListScoping:
         client = client_for(branch_chair)
 
         def listed(**params):
-            return set(client.get(reverse("cases:file_list"), params).context["page"].items)
+            return {r.pk for r in client.get(reverse("cases:file_list"), params).context["page"].items}
 
-        assert listed(status="filed") == {overdue, soon}
-        assert listed(tier=tiers[1].pk) == {overdue}
-        assert listed(cause=causes[2].pk) == {overdue}
-        assert listed(review="overdue") == {overdue}
-        assert listed(review="soon") == {soon}
-        assert listed() == {overdue, soon, draft}
+        assert listed(status="filed") == {overdue.pk, soon.pk}
+        assert listed(tier=tiers[1].pk) == {overdue.pk}
+        assert listed(cause=causes[2].pk) == {overdue.pk}
+        assert listed(review="overdue") == {overdue.pk}
+        assert listed(review="soon") == {soon.pk}
+        assert listed() == {overdue.pk, soon.pk, draft.pk}
 
     def test_keyset_pages_walk_every_file_once(self, client_for, branch_chair, group_a1, settings):
         settings.HARDSHIP = {**settings.HARDSHIP, "PAGE_SIZE": 3}
@@ -215,7 +214,7 @@ class TestListScoping:
     def test_a_cursor_pointing_out_of_scope_reveals_nothing(self, client_for, cadre, file_a1, group_b1):
         other = HardshipFileFactory(unit=group_b1)
         page = client_for(cadre).get(reverse("cases:file_list"), {"after": other.pk}).context["page"]
-        assert other not in page.items
+        assert other.pk not in [r.pk for r in page.items]
 
 
 class TestFilePage:
