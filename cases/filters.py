@@ -16,6 +16,7 @@ from .workflow import FileStatus
 
 ID_LIKE = re.compile(r"^[0-9]{4,17}[0-9Xx]?$")
 
+ANY = _("All")
 SORTS = {
     "updated": ("updated_at", True, _("Recently updated")),
     "name": ("name", False, _("Name")),
@@ -30,14 +31,15 @@ def _config_choices(model) -> list[tuple[int, str]]:
 
 class FileFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or ID number"), method="search")
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=FileStatus.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=FileStatus.choices, empty_label=ANY)
     # ChoiceFilter (not Typed...) so every select starts with an empty "any" choice.
-    tier = django_filters.ChoiceFilter(label=_("Tier"), field_name="tier_id")
-    cause = django_filters.ChoiceFilter(label=_("Cause"), field_name="file_causes__cause_id")
-    unit = django_filters.ChoiceFilter(label=_("Unit (with units below)"), method="in_unit")
+    tier = django_filters.ChoiceFilter(label=_("Tier"), field_name="tier_id", empty_label=ANY)
+    cause = django_filters.ChoiceFilter(label=_("Cause"), field_name="file_causes__cause_id", empty_label=ANY)
+    unit = django_filters.ChoiceFilter(label=_("Unit (with units below)"), method="in_unit", empty_label=ANY)
     review = django_filters.ChoiceFilter(
         label=_("Annual review"),
         method="review_due",
+        empty_label=ANY,
         choices=[("overdue", _("Overdue")), ("soon", _("Due soon"))],
     )
     sort = django_filters.ChoiceFilter(
