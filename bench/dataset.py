@@ -1,0 +1,100 @@
+"""The benchmark database: created, migrated and seeded once, then reused while it holds the full dataset."""
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg2
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = 200_000
+# The first files go through the real services (history, events, investigation, plan, helpers),
+# as `make run` seeds them, so the file page has a realistic card to show; the rest are bulk rows.
+SERVICE_FILES = 200
+
+
+def _connect(dbname: str):
+    db = settings.DATABASES["default"]
+    conn = psycopg2.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None, dbname=dbname
+    )
+    conn.autocommit = True
+    return conn
+
+
+def _file_count() -> int | None:
+    """Files in the bench database, or None when it or its tables do not exist yet."""
+    try:
+        conn = _connect(settings.DATABASES["default"]["NAME"])
+    except psycopg2.OperationalError:
+        return None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM cases_hardshipfile")
+            return cur.fetchone()[0]
+    except psycopg2.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def backend_pids() -> list[int]:
+    """The PostgreSQL backends serving the bench database (the app's persistent connections)."""
+    conn = _connect(settings.DATABASES["default"]["NAME"])
+    with conn.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        pids = [pid for (pid,) in cur.fetchall()]
+    conn.close()
+    return pids
+
+
+def _recreate_database() -> None:
+    name = settings.DATABASES["default"]["NAME"]
+    conn = _connect("postgres")
+    with conn.cursor() as cur:
+        # FORCE: a gunicorn left over from an interrupted run may still hold connections.
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def manage(*args: str) -> float:
+    """Run a manage.py command with the bench settings; return its wall-clock seconds."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", *args, "--settings=hardship.settings.bench"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def ensure_dataset(*, reseed: bool, log: Callable[[str], None]) -> dict:
+    """Reuse a database holding exactly FILES files, or build one; time each step."""
+    have = _file_count()
+    timings: dict[str, float] = {}
+    if reseed or have != FILES:
+        log(f">> Building {settings.DATABASES['default']['NAME']}: {FILES:,} files (found {have}).")
+        _recreate_database()
+        timings["migrate_s"] = manage("migrate", "-v0")
+        log(f"   migrate: {timings['migrate_s']:.1f} s")
+        timings["seed_services_s"] = manage("seed_demo", "--files", str(SERVICE_FILES))
+        log(f"   seed_demo --files {SERVICE_FILES} (through the services): {timings['seed_services_s']:.1f} s")
+        timings["seed_bulk_s"] = manage("seed_demo", "--files", str(FILES))
+        log(f"   seed_demo --files {FILES} (bulk): {timings['seed_bulk_s']:.1f} s")
+        timings["seed_total_s"] = timings["migrate_s"] + timings["seed_services_s"] + timings["seed_bulk_s"]
+    else:
+        log(f">> Reusing {settings.DATABASES['default']['NAME']}: {have:,} files (--reseed to rebuild).")
+        manage("migrate", "-v0")
+    # Fresh statistics and a visibility map, as autovacuum would leave a long-lived database.
+    started = time.perf_counter()
+    conn = _connect(settings.DATABASES["default"]["NAME"])
+    with conn.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    conn.close()
+    timings["vacuum_analyze_s"] = time.perf_counter() - started
+    return {"reused": not timings.get("seed_total_s"), "files": FILES, **{k: round(v, 1) for k, v in timings.items()}}
