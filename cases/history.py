@@ -52,7 +52,7 @@ def _display(model: type[models.Model], name: str, value: Any, record: Any) -> s
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, list):
-        return "、".join(LIST_LABELS.get(name, {}).get(v, str(v)) for v in value) or "—"
+        return "、".join(str(LIST_LABELS.get(name, {}).get(v, v)) for v in value) or "—"
     if isinstance(model_field, models.ForeignKey):
         if model_field.related_model in CONFIG_MODELS:
             # Configuration rows come from the cache: no query per history row.

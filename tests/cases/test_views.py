@@ -343,6 +343,16 @@ class TestPlan:
         for name in ("tier", "cause", "unit", "status", "review"):
             assert form.fields[name].choices[0][0] == "", name
 
+    def test_changed_guarantees_show_by_their_labels_in_the_history(self, client_for, cadre, file_a1):
+        client = client_for(cadre)
+        url = reverse("cases:plan_edit", args=[file_a1.pk])
+        client.post(url, self.plan_post([cadre]))
+        client.post(url, {**self.plan_post([cadre]), "guarantees": ["housing"]})
+        page = client.get(file_a1.get_absolute_url())
+        assert page.status_code == 200
+        changes = [(c.label, c.old, c.new) for e in page.context["history"] for c in e.changes]
+        assert ("Guarantees aimed at", "Food、Employment", "Housing") in changes
+
     def test_helper_out_of_scope_is_refused(self, client_for, cadre, cadre_other_branch, file_a1):
         response = client_for(cadre).post(
             reverse("cases:plan_edit", args=[file_a1.pk]), self.plan_post([cadre_other_branch])
