@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from hardship.versioned import bump, remember
 from org.scoping import scope_for
 
 from .models import (
@@ -154,18 +154,14 @@ CONFIG_MODELS = (Tier, Cause, MeasureHeading)
 
 def config_items(model, *, active_only: bool = False) -> list:
     """Every row of a configuration list, in order; `active_only` for new choices."""
-    key = f"config:{model._meta.model_name}"
-    items = cache.get(key)
-    if items is None:
-        items = list(model.objects.all())
-        cache.set(key, items, 600)
+    items = remember(("config", model._meta.model_name), lambda: list(model.objects.all()))
     return [i for i in items if i.is_active] if active_only else items
 
 
 @receiver([post_save, post_delete])
-def _drop_config_cache(sender, **kwargs) -> None:
+def _config_changed(sender, **kwargs) -> None:
     if sender in CONFIG_MODELS:
-        cache.delete(f"config:{sender._meta.model_name}")
+        bump()
 
 
 @dataclass

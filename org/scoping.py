@@ -7,12 +7,13 @@ closed: no membership, an inactive user or an inactive unit gives an empty scope
 
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import get_language
+
+from hardship.versioned import bump, remember
 
 from .models import Membership, Role, Unit
 
@@ -49,35 +50,21 @@ class Scope:
 EMPTY_SCOPE = Scope()
 
 
-VERSION_KEY = "org:version"
-
-
 def scope_for(user) -> Scope:
-    """The user's scope: cached on the user object and in the shared cache.
+    """The user's scope, computed once per data version and process (see hardship.versioned).
 
-    The shared cache entry is keyed by an organisation version that every change
-    to a unit or a membership bumps, so a revoked role takes effect at once.
+    Every change to a unit or a membership bumps the version, so a revoked role
+    takes effect on the next request in every process.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return EMPTY_SCOPE
-    scope = getattr(user, "_hardship_scope", None)
-    if scope is None:
-        key = f"scope:{cache.get_or_set(VERSION_KEY, 1)}:{user.pk}"
-        scope = cache.get(key)
-        if scope is None:
-            scope = _compute_scope(user)
-            cache.set(key, scope, 300)
-        user._hardship_scope = scope
-    return scope
+    return remember(("scope", user.pk), lambda: _compute_scope(user))
 
 
 @receiver([post_save, post_delete], sender=Membership)
 @receiver([post_save, post_delete], sender=Unit)
-def _bump_org_version(**kwargs) -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2)
+def _unit_or_role_changed(**kwargs) -> None:
+    bump()
 
 
 def _compute_scope(user) -> Scope:

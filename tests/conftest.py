@@ -45,9 +45,13 @@ def _empty_cache():
     """Cached scopes and configuration lists must not leak between tests."""
     from django.core.cache import cache
 
+    from hardship.versioned import forget_all
+
     cache.clear()
+    forget_all()
     yield
     cache.clear()
+    forget_all()
 
 
 @pytest.fixture

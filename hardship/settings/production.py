@@ -18,6 +18,9 @@ if not ALLOWED_HOSTS:
 if not REDIS_URL:  # noqa: F405
     raise ImproperlyConfigured("REDIS_URL must be set: the cache and Celery are shared between processes.")
 
+# Sessions are read on every request: from Redis, written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
