@@ -22,30 +22,33 @@ def machine_busy_s() -> tuple[float, float]:
     return (total - idle) / TICK, total / TICK
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state is [0], ppid [1], utime [11])."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def process_cpu_s(pids: list[int]) -> float:
     """User + system CPU seconds of these processes (those that have exited count as 0)."""
-    seconds = 0.0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        seconds += (int(fields[11]) + int(fields[12])) / TICK
-    return seconds
+    stats = [f for f in map(_stat, pids) if f]
+    return sum(int(f[11]) + int(f[12]) for f in stats) / TICK
+
+
+def exited_children_cpu_s(pid: int | None) -> float:
+    """CPU seconds of the children `pid` has reaped: PostgreSQL's parallel workers, for the postmaster."""
+    fields = _stat(pid) if pid else None
+    return (int(fields[13]) + int(fields[14])) / TICK if fields else 0.0
+
+
+def parent_of(pid: int) -> int | None:
+    fields = _stat(pid)
+    return int(fields[1]) if fields else None
 
 
 def children_of(pid: int) -> list[int]:
-    kids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                kids.append(int(entry.name))
-    return kids
+    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and parent_of(int(e.name)) == pid]
 
 
 def reaped_children_cpu_s() -> float:
@@ -84,15 +87,23 @@ class CpuSplit:
 
 
 class CpuMeter:
-    """Measures one scenario: gunicorn workers, the bench database's backends, wrk, and the rest."""
+    """Measures one scenario: gunicorn workers, the bench database's backends, wrk, and the rest.
+
+    The database's share includes the parallel workers its backends start (a full-table
+    COUNT(*) uses them): they exit within the query, so they are counted at the postmaster.
+    """
 
     def __init__(self, app_pids: list[int], db_pids: list[int]) -> None:
         self.app_pids, self.db_pids = app_pids, db_pids
+        self.postmaster = parent_of(db_pids[0]) if db_pids else None
+
+    def _db_cpu_s(self) -> float:
+        return process_cpu_s(self.db_pids) + exited_children_cpu_s(self.postmaster)
 
     def __enter__(self) -> "CpuMeter":
         self.start = (
             process_cpu_s(self.app_pids),
-            process_cpu_s(self.db_pids),
+            self._db_cpu_s(),
             reaped_children_cpu_s(),
             machine_busy_s()[0],
             time.monotonic(),
@@ -102,7 +113,7 @@ class CpuMeter:
     def __exit__(self, *exc) -> None:
         app0, db0, load0, busy0, wall0 = self.start
         app = process_cpu_s(self.app_pids) - app0
-        db = process_cpu_s(self.db_pids) - db0
+        db = self._db_cpu_s() - db0
         load = reaped_children_cpu_s() - load0
         busy = machine_busy_s()[0] - busy0
         self.split = CpuSplit(

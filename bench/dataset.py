@@ -78,7 +78,8 @@ def ensure_dataset(*, reseed: bool, log: Callable[[str], None]) -> dict:
     have = _file_count()
     timings: dict[str, float] = {}
     if reseed or have != FILES:
-        log(f">> Building {settings.DATABASES['default']['NAME']}: {FILES:,} files (found {have}).")
+        why = "--reseed" if reseed else f"found {have if have is not None else 'no database'}"
+        log(f">> Building {settings.DATABASES['default']['NAME']}: {FILES:,} files ({why}).")
         _recreate_database()
         timings["migrate_s"] = manage("migrate", "-v0")
         log(f"   migrate: {timings['migrate_s']:.1f} s")

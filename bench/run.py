@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from dataclasses import asdict
@@ -35,6 +36,9 @@ from bench.scenarios import PERSONAS, Scenario, build_scenarios, count_queries  
 from cases.management.commands.seed_demo import DEMO_PASSWORD  # noqa: E402
 
 LATEST = RESULTS / "latest.json"
+PARTIAL = RESULTS / "partial.json"  # --only runs: latest.json keeps the last full run
+README = ROOT / "bench" / "README.md"
+FIGURES = re.compile(r"(<!-- figures:start -->\n).*?(<!-- figures:end -->)", re.DOTALL)
 SEED_LIMIT_S = 180
 LIST_KINDS = ("list", "deep", "filtered", "search")
 MIN_LIST_RPS, MAX_LIST_P99_MS = 300, 150
@@ -214,6 +218,38 @@ def print_report(header: dict, results: list[dict], targets: list[dict]) -> None
         print(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['target']}: {t['value']}")
 
 
+def figures_markdown(header: dict, results: list[dict], targets: list[dict]) -> str:
+    """The README's "last measured figures": the run's table and targets, in Markdown."""
+    m, g, w, d = header["machine"], header["gunicorn"], header["wrk"], header["dataset"]
+    lines = [
+        f"{header['date']}, commit {m['git_commit']}: {m['cpu_model']}, {m['cores']} cores, {m['memory']}; "
+        f"PostgreSQL {m['postgresql']}; gunicorn {g['workers']} {g['worker_class']} workers; "
+        f"wrk {w['threads']} threads, {w['connections']} connections, {w['duration_s']} s per scenario. "
+        f"Seeding {d.get('seed_total_s', '?')} s (migrate {d.get('migrate_s', '?')} s, 200 files through the "
+        f"services {d.get('seed_services_s', '?')} s, bulk {d.get('seed_bulk_s', '?')} s).",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | queries | non-2xx | app CPU ms/req | db CPU ms/req | other work |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    lines += [
+        f"| `{r['name']}` | {r['requests_per_s']} | {r['p50_ms']} | {r['p99_ms']} | {r['queries']} | {r['non_2xx']} "
+        f"| {r['app_cpu_ms_per_req']} | {r['db_cpu_ms_per_req']} | {r['other_work_cpu_pct']}% |"
+        for r in results
+    ]
+    if header["workers_sweep"]:
+        sweep = ", ".join(f"{s['workers']}: {s['requests_per_s']} req/s" for s in header["workers_sweep"])
+        lines += ["", f"Workers measured on `chair:list`: {sweep}."]
+    lines += ["", "| target | measured | |", "|---|---|---|"]
+    lines += [f"| {t['target']} | {t['value']} | {'pass' if t['pass'] else '**fail**'} |" for t in targets]
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(markdown: str) -> None:
+    text = README.read_text()
+    if FIGURES.search(text):
+        README.write_text(FIGURES.sub(lambda m: m.group(1) + markdown + m.group(2), text))
+
+
 def previous_seeding() -> dict:
     """Seeding figures of the run that built the reused database, so the report keeps them."""
     try:
@@ -304,11 +340,14 @@ def main() -> int:
         "dataset": dataset,
     }
     targets = evaluate(results, dataset)
-    LATEST.write_text(
+    out = LATEST if not args.only else PARTIAL
+    out.write_text(
         json.dumps({"header": header, "results": results, "targets": targets}, ensure_ascii=False, indent=2) + "\n"
     )
     print_report(header, results, targets)
-    print(f"\nWritten: {LATEST.relative_to(ROOT)}")
+    if not args.only:
+        update_readme(figures_markdown(header, results, targets))
+    print(f"\nWritten: {out.relative_to(ROOT)}")
     failed = [r["name"] for r in results if r["non_2xx"] or r["socket_errors"] or r["in_process_status"] != 200]
     if failed:
         print("\n" + "!" * 78 + f"\n!! NON-2XX RESPONSES OR SOCKET ERRORS: {', '.join(failed)}")
