@@ -137,7 +137,7 @@ def demo_file_through_services(
 ) -> HardshipFile:
     """One demo file, created and moved through its lifecycle by the real services."""
     branch_no = index % len(groups)
-    group = groups[branch_no][index % len(groups[branch_no])]
+    group = groups[branch_no][(index // len(groups)) % len(groups[branch_no])]
     cadre = people.by_username[{0: "cadre", 1: "cadre3", 2: "cadre4"}[branch_no]]
     chair = people.by_username[["chair", "chair2", "chair3"][branch_no]]
     if group.pk not in scope_for(cadre).unit_ids:
