@@ -82,3 +82,41 @@ class MemberFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"家属{n}")
     age = 40
     monthly_income = Decimal("500.00")
+
+
+# Funds and the ledger (funds app). Money moves only through funds.services.
+
+
+class FundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "funds.Fund"
+        skip_postgeneration_save = True
+
+    unit = factory.SubFactory(UnitFactory)
+    kind = factory.LazyFunction(lambda: _first_fund_kind())
+    name = factory.Sequence(lambda n: f"帮扶资金{n}")
+
+    @factory.post_generation
+    def balance(self, create: bool, extracted, **kwargs) -> None:
+        from funds.services import fund_ensure_balance
+
+        fund_ensure_balance(fund=self)
+
+
+def _first_fund_kind():
+    from funds.models import FundKind
+
+    return FundKind.objects.order_by("order").first()
+
+
+def funded(unit: Unit, amount: str | Decimal = "1000.00", by=None, **kwargs):
+    """A fund at `unit` holding `amount`, allocated through the service by federation staff."""
+    from funds.services import fund_allocate
+    from org.models import Role
+
+    fund = FundFactory(unit=unit, **kwargs)
+    if by is None:
+        root = Unit.objects.get(pk=unit.root_id)
+        by = UserFactory(roles=[(root, Role.FEDERATION_STAFF)])
+    fund_allocate(fund=fund, amount=Decimal(amount), source="finance", by=by, idempotency_key=f"seed-{fund.pk}")
+    return fund

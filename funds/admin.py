@@ -1,0 +1,89 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from cases.admin import ConfigAdmin
+
+from .models import Entry, FiscalYear, Fund, FundBalance, FundKind, LedgerTransaction
+from .services import fund_ensure_balance
+
+admin.site.register(FundKind, ConfigAdmin)
+
+
+class FiscalYearInline(admin.TabularInline):
+    model = FiscalYear
+    extra = 0
+    fields = ["year", "budget", "opening", "closing", "closed_at"]
+    readonly_fields = ["opening", "closing", "closed_at"]
+
+
+@admin.register(Fund)
+class FundAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "unit__name_zh", "unit__name_en"]
+    list_select_related = ["unit", "kind"]
+    autocomplete_fields = ["unit"]
+    inlines = [FiscalYearInline]
+
+    def save_model(self, request: HttpRequest, obj: Fund, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        fund_ensure_balance(fund=obj)
+
+
+@admin.register(FiscalYear)
+class FiscalYearAdmin(admin.ModelAdmin):
+    list_display = ["fund", "year", "budget", "opening", "closing", "closed_at"]
+    list_filter = ["year"]
+    list_select_related = ["fund"]
+    readonly_fields = ["opening", "closing", "closed_at", "closed_by"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Ledger rows are written only by the services: the admin may look, never add, change or delete."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    extra = 0
+    can_delete = False
+    fields = ["fund", "account", "amount", "available_after", "reserved_after"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "source", "memo", "actor", "created_at"]
+    list_filter = ["kind", "source"]
+    search_fields = ["memo", "idempotency_key"]
+    list_select_related = ["actor"]
+    inlines = [EntryInline]
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "transaction", "fund", "account", "amount", "available_after", "reserved_after"]
+    list_filter = ["account"]
+    list_select_related = ["transaction", "fund"]
+
+
+@admin.register(FundBalance)
+class FundBalanceAdmin(ReadOnlyAdmin):
+    list_display = ["fund", "available", "reserved"]
+    list_select_related = ["fund"]

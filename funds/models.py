@@ -1,0 +1,251 @@
+"""Funds, their fiscal-year budgets, and the append-only double-entry ledger that moves their money.
+
+Every movement is one `LedgerTransaction` with `Entry` rows that sum to zero.
+Each fund has four accounts: two it holds (available, reserved) and two
+external ones (income: where allocations come from; paid out: where
+disbursements go). `FundBalance` keeps the held accounts' totals beside the
+entries, written under the same row lock, and the database refuses a negative
+total. Ledger rows are never updated or deleted: corrections are reversals.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import ConfigItem
+from hardship.money import MoneyField
+from org.models import Unit
+from org.scoping import ScopedQuerySet
+
+
+class FundKind(ConfigItem):
+    """Special assistance, warm-sending, education...: an administrator-edited list."""
+
+    class Meta(ConfigItem.Meta):
+        verbose_name = _("fund kind")
+        verbose_name_plural = _("fund kinds")
+
+
+class FundQuerySet(ScopedQuerySet):
+    pass
+
+
+class Fund(models.Model):
+    """A named pot of money held by one unit of the tree."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="funds")
+    kind = models.ForeignKey(FundKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="funds")
+    name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = FundQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("fund")
+        verbose_name_plural = _("funds")
+        ordering = ["unit__path", "kind__order", "name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="fund_unique_name_in_unit")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("funds:fund_detail", args=[self.pk])
+
+
+class FundBalance(models.Model):
+    """The fund's held accounts, kept beside the entries under the same row lock."""
+
+    fund = models.OneToOneField(Fund, primary_key=True, on_delete=models.PROTECT, related_name="balance")
+    available = models.DecimalField(_("available"), max_digits=14, decimal_places=2, default=0)
+    reserved = models.DecimalField(_("reserved"), max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("fund balance")
+        verbose_name_plural = _("fund balances")
+        constraints = [
+            models.CheckConstraint(condition=Q(available__gte=0), name="fundbalance_available_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="fundbalance_reserved_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund}: {self.available} + {self.reserved}"
+
+    @property
+    def total(self):
+        return self.available + self.reserved
+
+
+class FiscalYear(models.Model):
+    """A fund's budget for one calendar year, and the carry-over recorded when the year is closed."""
+
+    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="fiscal_years")
+    year = models.PositiveSmallIntegerField(_("year"))
+    budget = MoneyField(_("budget"), validators=[MinValueValidator(Decimal("0"))])
+    # Recorded by close_fiscal_year: the previous year's closing becomes this year's opening.
+    opening = models.DecimalField(_("opening balance"), max_digits=14, decimal_places=2, null=True, blank=True)
+    closing = models.DecimalField(_("closing balance"), max_digits=14, decimal_places=2, null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("fiscal year")
+        verbose_name_plural = _("fiscal years")
+        ordering = ["fund", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "year"], name="fiscalyear_unique_per_fund"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="fiscalyear_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund} {self.year}"
+
+
+class TransactionKind(models.TextChoices):
+    ALLOCATION = "allocation", _("Allocation")
+    TRANSFER = "transfer", _("Transfer")
+    RESERVATION = "reservation", _("Reservation")
+    RELEASE = "release", _("Release")
+    DISBURSEMENT = "disbursement", _("Disbursement")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class Source(models.TextChoices):
+    """Where allocated money comes from."""
+
+    FINANCE = "finance", _("Finance department")
+    UNION_DUES = "union_dues", _("Union funds")
+    DONATION = "donation", _("Donation")
+    OTHER = "other", _("Other")
+
+
+class Account(models.TextChoices):
+    AVAILABLE = "available", _("Available")
+    RESERVED = "reserved", _("Reserved")
+    INCOME = "income", _("Income")
+    PAID_OUT = "paid_out", _("Paid out")
+
+
+HELD_ACCOUNTS = (Account.AVAILABLE, Account.RESERVED)
+
+
+class LedgerRowChanged(Exception):
+    """Raised on any attempt to change or delete a ledger row: corrections are reversals."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise LedgerRowChanged(_("Ledger rows cannot be changed; record a reversal instead."))
+
+    def delete(self):
+        raise LedgerRowChanged(_("Ledger rows cannot be deleted; record a reversal instead."))
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise LedgerRowChanged(_("Ledger rows cannot be changed; record a reversal instead."))
+
+
+class AppendOnly(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise LedgerRowChanged(_("Ledger rows cannot be changed; record a reversal instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerRowChanged(_("Ledger rows cannot be deleted; record a reversal instead."))
+
+
+class LedgerTransactionQuerySet(AppendOnlyQuerySet):
+    def touching(self, fund: Fund):
+        return self.filter(entries__fund=fund).distinct()
+
+
+class LedgerTransaction(AppendOnly):
+    """One movement of money: its entries sum to zero."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=TransactionKind.choices)
+    memo = models.CharField(_("memo"), max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # A double click, a retried request or a retried task carries the same key: one transaction.
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+    )
+    # What caused the movement (an aid request, a batch): set by the service that caused it.
+    cause_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cause_id = models.PositiveBigIntegerField(null=True, blank=True)
+    cause = GenericForeignKey("cause_type", "cause_id")
+
+    objects = LedgerTransactionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="reversal", reverses__isnull=False) | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+                name="ledgertransaction_reversal_has_original",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="allocation") & ~Q(source="") | ~Q(kind="allocation") & Q(source=""),
+                name="ledgertransaction_allocation_has_source",
+            ),
+        ]
+        indexes = [models.Index(fields=["cause_type", "cause_id"], name="ledgertx_cause")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()}"
+
+
+class EntryQuerySet(AppendOnlyQuerySet):
+    def held(self):
+        return self.filter(account__in=HELD_ACCOUNTS)
+
+
+class Entry(AppendOnly):
+    """One leg of a transaction on one account of one fund; `*_after` is the fund's balance after it."""
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="entries")
+    account = models.CharField(_("account"), max_length=20, choices=Account.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    available_after = models.DecimalField(max_digits=14, decimal_places=2)
+    reserved_after = models.DecimalField(max_digits=14, decimal_places=2)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero")]
+        indexes = [models.Index(fields=["fund", "account", "-id"], name="entry_fund_statement")]
+
+    def __str__(self) -> str:
+        return f"{self.fund} {self.get_account_display()} {self.amount}"
+
+    @property
+    def balance_after(self):
+        return self.available_after + self.reserved_after

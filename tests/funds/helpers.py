@@ -1,0 +1,31 @@
+"""The ledger's invariants, checked from the rows themselves."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from funds.models import Account, Entry, FundBalance, LedgerTransaction
+
+
+def assert_ledger_consistent() -> None:
+    """Every transaction balances; every fund's balance row equals the sum of its entries and is not negative."""
+    unbalanced = Entry.objects.values("transaction").annotate(s=Sum("amount")).exclude(s=0)
+    assert not list(unbalanced), list(unbalanced)
+    assert not LedgerTransaction.objects.annotate(n=Count("entries")).filter(n__lt=2).exists()
+    sums = {
+        (row["fund"], row["account"]): row["s"]
+        for row in Entry.objects.order_by().values("fund", "account").annotate(s=Sum("amount"))
+    }
+    for balance in FundBalance.objects.all():
+        assert balance.available == sums.get((balance.fund_id, Account.AVAILABLE), Decimal("0")), balance
+        assert balance.reserved == sums.get((balance.fund_id, Account.RESERVED), Decimal("0")), balance
+        assert balance.available >= 0 and balance.reserved >= 0, balance
+
+
+def ledger_snapshot() -> tuple:
+    """Everything a refused operation must leave unchanged."""
+    return (
+        list(LedgerTransaction.objects.order_by("pk").values_list("pk", flat=True)),
+        list(Entry.objects.order_by("pk").values_list("pk", flat=True)),
+        list(FundBalance.objects.order_by("fund_id").values_list("fund_id", "available", "reserved")),
+    )
