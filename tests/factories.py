@@ -120,3 +120,48 @@ def funded(unit: Unit, amount: str | Decimal = "1000.00", by=None, **kwargs):
         by = UserFactory(roles=[(root, Role.FEDERATION_STAFF)])
     fund_allocate(fund=fund, amount=Decimal(amount), source="finance", by=by, idempotency_key=f"seed-{fund.pk}")
     return fund
+
+
+# Visits: models named by label, so this file's imports stay as they were.
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A visit written straight to the table: for reads. Recording under test goes through visit_record."""
+
+    class Meta:
+        model = "visits.Visit"
+
+    file = factory.SubFactory(HardshipFileFactory, status=FileStatus.FILED)
+    visited_on = factory.LazyFunction(_today)
+    kind = "monthly"
+    outcome = "no_change"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class VisitAttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "visits.VisitAttachment"
+
+    visit = factory.SubFactory(VisitFactory)
+    content_type = "application/pdf"
+    file = factory.django.FileField(filename="scan.pdf", data=PDF_BYTES)
+    original_name = "scan.pdf"
+    size = len(PDF_BYTES)
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+class MonitoringFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "visits.MonitoringFlag"
+
+    file = factory.SubFactory(HardshipFileFactory, status=FileStatus.FILED)
+    reason = "decline"

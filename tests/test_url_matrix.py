@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.workflow import FileStatus
-from tests.factories import HardshipFileFactory
+from tests.factories import HardshipFileFactory, MonitoringFlagFactory, VisitAttachmentFactory, VisitFactory
 
 PERSONAS = [
     "anonymous",
@@ -26,6 +26,14 @@ PERSONAS = [
 #   chair_other_branch, federation_staff, nobody
 # 302 for a signed-in persona means "in scope but not allowed": back to the file page with a message.
 NO_ARGS, FILE_ARG = (lambda f: []), (lambda f: [f.pk])
+
+
+def _filed(f) -> list[int]:
+    """The file as a filed household, the state in which visits are recorded."""
+    type(f).objects.filter(pk=f.pk).update(status=FileStatus.FILED)
+    return [f.pk]
+
+
 ROWS = {
     "dashboard": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "cases:file_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
@@ -35,6 +43,17 @@ ROWS = {
     "cases:file_update": (FILE_ARG, (302, 200, 404, 404, 200, 404, 302, 404)),
     "cases:plan_edit": (FILE_ARG, (302, 200, 404, 404, 200, 404, 302, 404)),
     "cases:file_transition": (lambda f: [f.pk, "investigate"], (302, 302, 404, 404, 200, 404, 302, 404)),
+    "visits:my_visits": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "visits:compliance": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "visits:flag_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "visits:file_visits": (FILE_ARG, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "visits:visit_create": (_filed, (302, 200, 404, 404, 200, 404, 302, 404)),
+    "visits:visit_detail": (lambda f: [VisitFactory(file=f).pk], (302, 200, 404, 404, 200, 404, 200, 404)),
+    "visits:attachment": (
+        lambda f: [VisitAttachmentFactory(visit__file=f).pk],
+        (302, 200, 404, 404, 200, 404, 200, 404),
+    ),
+    "visits:flag_handle": (lambda f: [MonitoringFlagFactory(file=f).pk], (302, 200, 404, 404, 200, 404, 302, 404)),
     "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),

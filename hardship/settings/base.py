@@ -163,6 +163,19 @@ HARDSHIP = {
     # Default length of the post-relief transition period (Yunnan: five years).
     "TRANSITION_YEARS": int(os.environ.get("TRANSITION_YEARS", "5")),
     "PAGE_SIZE": 25,
+    # Visits (visits app): plain settings, changed per deployment in its settings module.
+    "VISIT_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+    "VISIT_ATTACHMENTS_PER_VISIT": 5,
+    # The "two musts" ask for one routine visit a month: a second one in the same month is refused.
+    "VISIT_ONE_MONTHLY_PER_MONTH": True,
+    # This many clear-improvement visits in a row make the household a relief candidate.
+    "RELIEF_CANDIDATE_AFTER_IMPROVEMENTS": 3,
+    # Relieved households in their transition period get a check-in every this many months.
+    "RELIEF_CHECKIN_EVERY_MONTHS": 3,
+    # A holiday visit counts from this many days before the holiday window opens.
+    "HOLIDAY_VISIT_LEAD_DAYS": 14,
+    # A new cause with one of these codes flags a filed household for dynamic monitoring.
+    "MONITORING_CAUSE_CODES": ["illness", "accident", "disaster"],
 }
 
 LOGGING = {

@@ -1,0 +1,335 @@
+"""Reads that depend on the user or the month: due and overdue households, compliance, flags.
+
+Obligations are computed in the database: a household's visiting period depends on its
+tier's frequency, and the few distinct frequencies each become one condition
+(`tier in (...) AND EXISTS(visit in that period)`), so a page costs the same
+number of queries for 10 households or 100,000.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
+
+from cases.models import HardshipFile, Tier
+from cases.selectors import config_items, file_list_for_user
+from cases.workflow import CADRE_ROLES, FileStatus
+from hardship.versioned import bump, remember
+from org.scoping import scope_for
+
+from .models import Holiday, MonitoringFlag, Visit, VisitAttachment, VisitFrequency, VisitKind
+from .periods import add_months, period_bounds
+
+MONTHLY = 1
+# Cadres and chairs visit and handle flags; federation staff read.
+RECORD_ROLES = CADRE_ROLES
+HANDLE_ROLES = CADRE_ROLES
+VISITABLE_STATUSES = frozenset({FileStatus.FILED, FileStatus.RELIEVED})
+
+
+def can_record_visit(*, user, hfile: HardshipFile) -> bool:
+    return hfile.status in VISITABLE_STATUSES and bool(scope_for(user).roles_at(hfile.unit) & RECORD_ROLES)
+
+
+def can_handle_flag(*, user, flag: MonitoringFlag) -> bool:
+    return flag.is_open and bool(scope_for(user).roles_at(flag.file.unit) & HANDLE_ROLES)
+
+
+# --- configuration, cached per data version ---------------------------------------------------
+
+
+def frequency_groups() -> dict[int, list[int]]:
+    """every_months -> ids of the tiers visited that often; tiers without a setting are monthly."""
+
+    def compute() -> dict[int, list[int]]:
+        every = dict(VisitFrequency.objects.values_list("tier_id", "every_months"))
+        groups: dict[int, list[int]] = {MONTHLY: []}
+        for tier in config_items(Tier):
+            groups.setdefault(every.get(tier.pk, MONTHLY), []).append(tier.pk)
+        return groups
+
+    return remember(("visits", "frequencies"), compute)
+
+
+def holidays() -> list[Holiday]:
+    return remember(("visits", "holidays"), lambda: list(Holiday.objects.all()))
+
+
+@receiver([post_save, post_delete], sender=VisitFrequency)
+@receiver([post_save, post_delete], sender=Holiday)
+def _visit_configuration_changed(**kwargs) -> None:
+    bump()
+
+
+def holiday_window(holiday: Holiday) -> tuple[dt.date, dt.date]:
+    """[first, last] day on which a holiday visit counts: from a few days before the window to its end."""
+    lead = dt.timedelta(days=settings.HARDSHIP["HOLIDAY_VISIT_LEAD_DAYS"])
+    return holiday.starts_on - lead, holiday.ends_on
+
+
+def holidays_open_in(month: dt.date) -> list[Holiday]:
+    """Holidays whose visiting window overlaps the month."""
+    end = add_months(month, 1)
+    return [h for h in holidays() if holiday_window(h)[0] < end and holiday_window(h)[1] >= month]
+
+
+def holidays_closing_in(month: dt.date) -> list[Holiday]:
+    """Holidays whose window ends in the month: compliance counts them there."""
+    return [h for h in holidays() if month <= h.ends_on < add_months(month, 1)]
+
+
+# --- the obligation conditions ------------------------------------------------------------------
+
+
+def tier_every_q(every: int) -> Q:
+    q = Q(tier__in=frequency_groups().get(every, []))
+    return q | Q(tier__isnull=True) if every == MONTHLY else q
+
+
+def obligated_files(qs: QuerySet, month: dt.date, *, filed_only: bool = False) -> QuerySet:
+    """Households owed visits in `month`: filed ones, and relieved ones still in their transition period."""
+    if filed_only:
+        return qs.filter(status=FileStatus.FILED)
+    return qs.filter(Q(status=FileStatus.FILED) | Q(status=FileStatus.RELIEVED, transition_ends_on__gte=month))
+
+
+def _groups() -> list[tuple[Q, int, str]]:
+    """(which households, every how many months, the date their obligations start from)."""
+    relieved = (Q(status=FileStatus.RELIEVED), settings.HARDSHIP["RELIEF_CHECKIN_EVERY_MONTHS"], "relieved_on")
+    filed = [(Q(status=FileStatus.FILED) & tier_every_q(every), every, "filed_on") for every in frequency_groups()]
+    return [relieved, *filed]
+
+
+def _visit_between(start: dt.date, end: dt.date, **extra) -> Exists:
+    return Exists(Visit.objects.filter(file=OuterRef("pk"), visited_on__gte=start, visited_on__lt=end, **extra))
+
+
+def visited_now_q(month: dt.date) -> Q:
+    """The household had a visit in its current period."""
+    q = Q(pk__in=[])
+    for which, every, _since in _groups():
+        q |= which & _visit_between(*period_bounds(month, every))
+    return q
+
+
+def missed_before_q(month: dt.date) -> Q:
+    """The household was owed a visit in its previous period and did not get one."""
+    q = Q(pk__in=[])
+    for which, every, since in _groups():
+        start, _end = period_bounds(month, every)
+        owed = Q(**{f"{since}__lt": start}) | Q(**{f"{since}__isnull": True})
+        q |= which & owed & ~_visit_between(*period_bounds(add_months(start, -1), every))
+    return q
+
+
+def period_ends_q(month: dt.date) -> Q:
+    """The household's current period ends with this month and it was on file by then: compliance counts it."""
+    q = Q(pk__in=[])
+    for which, every, since in _groups():
+        end = period_bounds(month, every)[1]
+        if end == add_months(month, 1):
+            q |= which & (Q(**{f"{since}__lt": end}) | Q(**{f"{since}__isnull": True}))
+    return q
+
+
+def holiday_visited_q(holiday: Holiday) -> Q:
+    first, last = holiday_window(holiday)
+    return Q(_visit_between(first, last + dt.timedelta(days=1), kind=VisitKind.HOLIDAY))
+
+
+def holiday_pending_q(month: dt.date) -> Q:
+    q = Q(pk__in=[])
+    for holiday in holidays_open_in(month):
+        q |= ~holiday_visited_q(holiday)
+    return q
+
+
+def _flag(q: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(q, output_field=BooleanField())
+
+
+# --- "My visits" --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    pk: int
+    name: str
+    address: str
+    phone: str
+    unit: str
+    relieved: bool
+    holiday_pending: bool
+    last_visited_on: dt.date | None
+
+
+@dataclass
+class VisitBoard:
+    month: dt.date
+    due: list[DueRow] = field(default_factory=list)
+    overdue: list[DueRow] = field(default_factory=list)
+    done: list[DueRow] = field(default_factory=list)
+    holidays: list[Holiday] = field(default_factory=list)
+
+
+DUE_COLUMNS = ("pk", "name", "address", "phone", "unit_id", "status", "done", "overdue", "holiday_pending")
+DUE_COLUMNS = (*DUE_COLUMNS, "last_visited_on")
+
+
+def visit_board_for_user(*, user, today: dt.date, mine: bool) -> VisitBoard:
+    """The households owed a visit this month, split into overdue, due and done, in one query."""
+    month = today.replace(day=1)
+    qs = obligated_files(file_list_for_user(user=user), month)
+    if mine:
+        qs = qs.filter(plan__helpers__user=user)
+    last = Visit.objects.filter(file=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
+    rows = (
+        qs.annotate(
+            done=_flag(visited_now_q(month)),
+            overdue=_flag(missed_before_q(month)),
+            holiday_pending=_flag(holiday_pending_q(month)),
+            last_visited_on=Subquery(last),
+        )
+        .order_by("name", "pk")
+        .values(*DUE_COLUMNS)
+    )
+    units = _unit_names(user)
+    board = VisitBoard(month=month, holidays=holidays_open_in(month))
+    for r in rows:
+        row = DueRow(
+            pk=r["pk"],
+            name=r["name"],
+            address=r["address"],
+            phone=r["phone"],
+            unit=units.get(r["unit_id"], ""),
+            relieved=r["status"] == FileStatus.RELIEVED,
+            holiday_pending=bool(r["holiday_pending"]),
+            last_visited_on=r["last_visited_on"],
+        )
+        if r["done"] and not row.holiday_pending:
+            board.done.append(row)
+        elif r["overdue"] and not r["done"]:
+            board.overdue.append(row)
+        else:
+            board.due.append(row)
+    return board
+
+
+def _unit_names(user) -> dict[int, str]:
+    english = (get_language() or "").startswith("en")
+    return {pk: (en or zh) if english else zh for pk, _path, zh, en in scope_for(user).units}
+
+
+def due_by_helper_for_user(*, user, month: dt.date) -> list[dict]:
+    """Per responsible helper in scope: households owed a visit this month, and how many are still open."""
+    qs = obligated_files(file_list_for_user(user=user), month).filter(plan__helpers__isnull=False)
+    return list(
+        qs.order_by()
+        .values("plan__helpers__user", "plan__helpers__user__first_name", "plan__helpers__user__last_name")
+        .annotate(
+            households=Count("pk"),
+            open=Count("pk", filter=~visited_now_q(month) | holiday_pending_q(month)),
+            overdue=Count("pk", filter=~visited_now_q(month) & missed_before_q(month)),
+        )
+        .order_by("plan__helpers__user__last_name", "plan__helpers__user")
+    )
+
+
+# --- compliance ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ComplianceRow:
+    unit_pk: int
+    name: str
+    depth: int
+    households: int = 0
+    required: int = 0
+    made: int = 0
+    visits: int = 0
+
+    @property
+    def rate(self) -> int | None:
+        """Per cent of required visits made, or None when none was required."""
+        return round(100 * self.made / self.required) if self.required else None
+
+
+def compliance_for_user(*, user, month: dt.date) -> list[ComplianceRow]:
+    """Visits made against visits required in `month`, per unit in scope, each with the units below it."""
+    ends = period_ends_q(month)
+    closing = holidays_closing_in(month)
+    aggregates = {
+        "households": Count("pk"),
+        "required": Count("pk", filter=ends),
+        "made": Count("pk", filter=ends & visited_now_q(month)),
+    }
+    for i, holiday in enumerate(closing):
+        aggregates[f"holiday_made_{i}"] = Count("pk", filter=holiday_visited_q(holiday))
+    per_unit: dict[int, dict[str, int]] = {}
+    for r in obligated_files(file_list_for_user(user=user), month).order_by().values("unit_id").annotate(**aggregates):
+        holiday_made = sum(r[f"holiday_made_{i}"] for i in range(len(closing)))
+        per_unit[r["unit_id"]] = {
+            "households": r["households"],
+            "required": r["required"] + r["households"] * len(closing),
+            "made": r["made"] + holiday_made,
+        }
+    visits = (
+        Visit.objects.visible_to(user)
+        .filter(visited_on__gte=month, visited_on__lt=add_months(month, 1))
+        .order_by()
+        .values("file__unit_id")
+        .annotate(n=Count("pk"))
+    )
+    for r in visits:
+        per_unit.setdefault(r["file__unit_id"], {}).setdefault("visits", 0)
+        per_unit[r["file__unit_id"]]["visits"] = r["n"]
+    return _roll_up(user, per_unit)
+
+
+def _roll_up(user, per_unit: dict[int, dict[str, int]]) -> list[ComplianceRow]:
+    scope = scope_for(user)
+    names = dict(scope.unit_choices())
+    paths = {pk: path for pk, path, _zh, _en in scope.units}
+    top = min((path.count("/") for path in paths.values()), default=0)
+    rows = []
+    for pk, path in paths.items():
+        row = ComplianceRow(unit_pk=pk, name=names[pk].strip("\u2003"), depth=path.count("/") - top)
+        for other_pk, other_path in paths.items():
+            if other_path.startswith(path) and other_pk in per_unit:
+                counts = per_unit[other_pk]
+                row.households += counts.get("households", 0)
+                row.required += counts.get("required", 0)
+                row.made += counts.get("made", 0)
+                row.visits += counts.get("visits", 0)
+        rows.append(row)
+    return rows
+
+
+# --- visits, attachments and flags --------------------------------------------------------------
+
+
+def visits_for_file(*, hfile: HardshipFile) -> QuerySet:
+    return hfile.visits.select_related("reason", "recorded_by").prefetch_related("visitors", "attachments")
+
+
+def visit_get_for_user(*, user, pk: int) -> Visit:
+    qs = Visit.objects.visible_to(user).select_related("file__unit", "reason", "recorded_by")
+    return get_object_or_404(qs.prefetch_related("visitors", "attachments"), pk=pk)
+
+
+def attachment_get_for_user(*, user, pk: int) -> VisitAttachment:
+    return get_object_or_404(VisitAttachment.objects.visible_to(user), pk=pk)
+
+
+def flags_for_user(*, user, handled: bool = False) -> QuerySet:
+    qs = MonitoringFlag.objects.visible_to(user).filter(handled_at__isnull=not handled)
+    return qs.select_related("file", "handled_by", "visit__reason")
+
+
+def flag_get_for_user(*, user, pk: int) -> MonitoringFlag:
+    return get_object_or_404(MonitoringFlag.objects.visible_to(user).select_related("file__unit"), pk=pk)
