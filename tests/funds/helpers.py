@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from funds.models import Account, Entry, FundBalance, LedgerTransaction
+from tests.factories import funded
 
 
 def assert_ledger_consistent() -> None:
@@ -29,3 +30,19 @@ def ledger_snapshot() -> tuple:
         list(Entry.objects.order_by("pk").values_list("pk", flat=True)),
         list(FundBalance.objects.order_by("fund_id").values_list("fund_id", "available", "reserved")),
     )
+
+
+# URL arguments for tests/test_url_matrix.py: a fund of the matrix file's unit, holding money.
+
+
+def fund_args(hfile) -> list[int]:
+    return [funded(hfile.unit).pk]
+
+
+def fund_year_args(hfile) -> list[int]:
+    return [funded(hfile.unit).pk, 2026]
+
+
+def transaction_args(hfile) -> list[int]:
+    fund = funded(hfile.unit)
+    return [fund.pk, fund.entries.first().transaction_id]

@@ -1,0 +1,168 @@
+"""Reads of funds and the ledger that depend on the user: everything starts from the user's scope.
+
+A fund is seen by whoever's scope holds its unit (the one scoping mechanism), so
+a cadre sees the funds of their own unit and below, read-only; only federation
+staff and branch chairs move money (see services.fund_may_manage).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import ExtractYear
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hardship.pagination import KeysetPage, keyset_page
+
+from .models import Account, Entry, FiscalYear, Fund, FundBalance, LedgerTransaction
+from .services import ZERO, held_total, year_start
+
+
+def fund_list_for_user(*, user) -> QuerySet:
+    return Fund.objects.visible_to(user)
+
+
+def fund_rows_for_user(*, user) -> QuerySet:
+    """Every fund in scope with its unit, kind and balance, in one query."""
+    return fund_list_for_user(user=user).select_related("unit", "kind", "balance")
+
+
+def fund_get_for_user(*, user, pk: int) -> Fund:
+    """The fund if the user may see it; 404 whether it is out of scope or does not exist."""
+    return get_object_or_404(fund_rows_for_user(user=user), pk=pk)
+
+
+def transaction_get_for_fund(*, fund: Fund, pk: int) -> LedgerTransaction:
+    """A transaction with an entry on `fund` (already scoped by fund_get_for_user); 404 otherwise."""
+    return get_object_or_404(LedgerTransaction.objects.filter(entries__fund=fund).distinct(), pk=pk)
+
+
+def transfer_targets_for_user(*, user, source: Fund) -> QuerySet:
+    """Active funds in scope strictly below the source fund's unit."""
+    return (
+        fund_list_for_user(user=user)
+        .filter(is_active=True, unit__path__startswith=source.unit.path)
+        .exclude(unit_id=source.unit_id)
+        .select_related("unit", "kind")
+    )
+
+
+def statement_page(
+    *,
+    fund: Fund,
+    size: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    kind: str = "",
+    after: int | None = None,
+    before: int | None = None,
+) -> KeysetPage:
+    """The fund's entries on its held accounts, newest first, each with the balance after it."""
+    qs = Entry.objects.held().filter(fund=fund).select_related("transaction", "transaction__actor")
+    if start:
+        qs = qs.filter(transaction__created_at__gte=_local_midnight(start))
+    if end:
+        qs = qs.filter(transaction__created_at__lt=_local_midnight(end + dt.timedelta(days=1)))
+    if kind:
+        qs = qs.filter(transaction__kind=kind)
+    return keyset_page(qs, field="id", descending=True, size=size, after=after, before=before)
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
+
+
+@dataclass(frozen=True)
+class YearRow:
+    year: int
+    budget: Decimal | None
+    spent: Decimal
+
+    @property
+    def left(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.spent
+
+
+def budget_rows(*, fund: Fund) -> list[YearRow]:
+    """Budget against money paid out, per fiscal year, newest first (two queries)."""
+    budgets = dict(FiscalYear.objects.filter(fund=fund).values_list("year", "budget"))
+    spent = dict(
+        Entry.objects.filter(fund=fund, account=Account.PAID_OUT)
+        .annotate(year=ExtractYear("transaction__created_at"))
+        .order_by()
+        .values("year")
+        .annotate(total=Sum("amount"))
+        .values_list("year", "total")
+    )
+    years = sorted(set(budgets) | set(spent) | {timezone.localdate().year}, reverse=True)
+    return [YearRow(year=y, budget=budgets.get(y), spent=spent.get(y) or ZERO) for y in years]
+
+
+@dataclass
+class Reconciliation:
+    """opening + in − out = closing for one fund and year; every mismatch is an error."""
+
+    year: int
+    opening: Decimal
+    inflow: Decimal
+    outflow: Decimal
+    closing: Decimal
+    closing_source: str
+    recorded_opening: Decimal | None
+    fiscal: FiscalYear | None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def expected_closing(self) -> Decimal:
+        return self.opening + self.inflow - self.outflow
+
+    @property
+    def difference(self) -> Decimal:
+        return self.closing - self.expected_closing
+
+
+def reconciliation_for_fund(*, fund: Fund, year: int) -> Reconciliation:
+    """Rebuild the year from the entries and compare it with the recorded carry-over and the balance row."""
+    start, end = year_start(year), year_start(year + 1)
+    fiscal = FiscalYear.objects.filter(fund=fund, year=year).first()
+    nets = (
+        Entry.objects.held()
+        .filter(fund=fund, transaction__created_at__gte=start, transaction__created_at__lt=end)
+        .order_by()
+        .values("transaction")
+        .annotate(net=Sum("amount"))
+        .values_list("net", flat=True)
+    )
+    nets = list(nets)
+    opening = held_total(fund, start)
+    if fiscal and fiscal.closing is not None:
+        closing, source = fiscal.closing, _("recorded when the year was closed")
+    elif timezone.now() < end:
+        balance = FundBalance.objects.filter(fund=fund).first()
+        closing, source = (balance.total if balance else ZERO), _("current balance")
+    else:
+        closing, source = held_total(fund, end), _("ledger at year end (year not closed)")
+    rec = Reconciliation(
+        year=year,
+        opening=opening,
+        inflow=sum((n for n in nets if n > 0), ZERO),
+        outflow=-sum((n for n in nets if n < 0), ZERO),
+        closing=closing,
+        closing_source=str(source),
+        recorded_opening=fiscal.opening if fiscal else None,
+        fiscal=fiscal,
+    )
+    if rec.recorded_opening is not None and rec.recorded_opening != opening:
+        rec.errors.append(
+            _("The opening balance carried over (%(recorded)s) differs from the ledger (%(ledger)s).")
+            % {"recorded": rec.recorded_opening, "ledger": opening}
+        )
+    if rec.difference:
+        rec.errors.append(
+            _("Opening + in − out is %(expected)s but the closing balance is %(closing)s: a difference of %(diff)s.")
+            % {"expected": rec.expected_closing, "closing": closing, "diff": rec.difference}
+        )
+    return rec
