@@ -11,6 +11,7 @@ admin.site.site_title = _("Hardship")
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("", include("cases.urls")),
+    path("funds/", include("funds.urls")),
     path("visits/", include("visits.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.workflow import FileStatus
 from tests.factories import HardshipFileFactory, MonitoringFlagFactory, VisitAttachmentFactory, VisitFactory
+from tests.funds.helpers import fund_args, fund_year_args, transaction_args
 
 PERSONAS = [
     "anonymous",
@@ -54,6 +55,13 @@ ROWS = {
         (302, 200, 404, 404, 200, 404, 200, 404),
     ),
     "visits:flag_handle": (lambda f: [MonitoringFlagFactory(file=f).pk], (302, 200, 404, 404, 200, 404, 302, 404)),
+    # Funds: a fund of group A1 holding money. Cadres see their unit's funds read-only (403 on moving money).
+    "funds:fund_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "funds:fund_detail": (fund_args, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "funds:fund_allocate": (fund_args, (302, 403, 404, 404, 200, 404, 200, 404)),
+    "funds:fund_transfer": (fund_args, (302, 403, 404, 404, 200, 404, 200, 404)),
+    "funds:fund_reconciliation": (fund_year_args, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "funds:transaction_reverse": (transaction_args, (302, 403, 404, 404, 200, 404, 200, 404)),
     "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),
