@@ -5,7 +5,21 @@ from django.http import HttpRequest
 
 from cases.admin import ConfigAdmin
 
-from .models import Entry, FiscalYear, Fund, FundBalance, FundKind, LedgerTransaction
+from .models import (
+    AidRequest,
+    AidType,
+    AmountBand,
+    AmountRule,
+    AmountTableRow,
+    ApprovalStep,
+    Delegation,
+    Entry,
+    FiscalYear,
+    Fund,
+    FundBalance,
+    FundKind,
+    LedgerTransaction,
+)
 from .services import fund_ensure_balance
 
 admin.site.register(FundKind, ConfigAdmin)
@@ -87,3 +101,48 @@ class EntryAdmin(ReadOnlyAdmin):
 class FundBalanceAdmin(ReadOnlyAdmin):
     list_display = ["fund", "available", "reserved"]
     list_select_related = ["fund"]
+
+
+# Aid: types, amount rules with their bands and table, approval steps and delegations are configuration;
+# requests are written by the services and only looked at here.
+
+
+admin.site.register(AidType, ConfigAdmin)
+
+
+class AmountBandInline(admin.TabularInline):
+    model = AmountBand
+    extra = 0
+
+
+class AmountTableRowInline(admin.TabularInline):
+    model = AmountTableRow
+    extra = 0
+
+
+@admin.register(AmountRule)
+class AmountRuleAdmin(admin.ModelAdmin):
+    list_display = ["aid_type", "kind", "fixed_amount", "per_request_cap", "uplift_percent", "yearly_cap"]
+    list_select_related = ["aid_type"]
+    inlines = [AmountBandInline, AmountTableRowInline]
+
+
+@admin.register(ApprovalStep)
+class ApprovalStepAdmin(admin.ModelAdmin):
+    list_display = ["aid_type", "level", "applies_above", "role", "unit_kind"]
+    list_filter = ["aid_type"]
+    list_select_related = ["aid_type"]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    list_display = ["delegator", "delegate", "starts_on", "ends_on", "note"]
+    list_select_related = ["delegator", "delegate"]
+    autocomplete_fields = ["delegator", "delegate"]
+
+
+@admin.register(AidRequest)
+class AidRequestAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "file", "aid_type", "requested_amount", "status", "level", "created_at"]
+    list_filter = ["status", "aid_type"]
+    list_select_related = ["file", "aid_type"]

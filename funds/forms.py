@@ -1,17 +1,20 @@
 """Forms for moving money: validation and layout only; the services do the work."""
 
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.forms import DATE
+from cases.models import Member, Schooling
 
-from .models import Source, TransactionKind
-from .services import ALLOCATION_LIMIT
+from .models import AidType, Fund, Source, SpecialFactor, TransactionKind
+from .services import ALLOCATION_LIMIT, ZERO, AidData
 
 
 def _helper() -> FormHelper:
@@ -74,3 +77,89 @@ class StatementFilterForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError(_("The period ends before it starts."))
         return data
+
+
+class AidRequestForm(forms.Form):
+    """A request's type, fund, amount and facts; the service checks the facts the type needs."""
+
+    aid_type = forms.ModelChoiceField(label=_("Aid type"), queryset=AidType.objects.filter(is_active=True))
+    fund = forms.ModelChoiceField(label=_("Pay from fund"), queryset=Fund.objects.none())
+    requested_amount = forms.DecimalField(label=_("Amount requested (yuan)"), max_digits=14, decimal_places=2)
+    justification = forms.CharField(
+        label=_("Justification"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when asking for more than the suggested amount."),
+    )
+    total_cost = forms.DecimalField(label=_("Total medical cost"), required=False, max_digits=14, decimal_places=2)
+    insurance = forms.DecimalField(label=_("Insurance reimbursement"), required=False, max_digits=14, decimal_places=2)
+    other_aid = forms.DecimalField(label=_("Other aid received"), required=False, max_digits=14, decimal_places=2)
+    invoice_numbers = forms.CharField(
+        label=_("Hospital invoice numbers"),
+        required=False,
+        max_length=1200,
+        help_text=_("One per line or separated by commas."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    special_factor = forms.ChoiceField(
+        label=_("Special factor"), required=False, choices=[("", _("None")), *SpecialFactor.choices]
+    )
+    child = forms.ModelChoiceField(label=_("Child"), required=False, queryset=Member.objects.none())
+    stage = forms.ChoiceField(label=_("School stage"), required=False, choices=[("", "—"), *Schooling.choices])
+    event = forms.CharField(label=_("Disaster or accident"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, funds, members, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = funds
+        self.fields["fund"].label_from_instance = lambda f: f"{f.unit} · {f.name}"
+        self.fields["child"].queryset = members
+        for name in ("requested_amount", "total_cost", "insurance", "other_aid"):
+            self.fields[name].widget.attrs.update(inputmode="decimal", autocomplete="off")
+        self.helper = _helper()
+        self.helper.layout = Layout(
+            Fieldset(_("Request"), "aid_type", "fund", "requested_amount", "justification"),
+            Fieldset(_("Medical facts"), "total_cost", "insurance", "other_aid", "invoice_numbers", "special_factor"),
+            Fieldset(_("Education facts"), "child", "stage"),
+            Fieldset(_("Disaster facts"), "event"),
+        )
+
+    def to_data(self) -> AidData:
+        data = self.cleaned_data
+        numbers = [n for n in re.split(r"[\s,，;；]+", data.get("invoice_numbers") or "") if n]
+        return AidData(
+            aid_type=data["aid_type"],
+            fund=data["fund"],
+            requested_amount=data["requested_amount"],
+            justification=data.get("justification") or "",
+            total_cost=data.get("total_cost") or ZERO,
+            insurance=data.get("insurance") or ZERO,
+            other_aid=data.get("other_aid") or ZERO,
+            special_factor=data.get("special_factor") or "",
+            invoice_numbers=numbers,
+            child=data.get("child"),
+            stage=data.get("stage") or "",
+            event=data.get("event") or "",
+        )
+
+    @classmethod
+    def initial_for(cls, request) -> dict[str, Any]:
+        fields = ("aid_type", "fund", "requested_amount", "justification", "total_cost", "insurance", "other_aid",
+                  "special_factor", "child", "stage", "event")  # fmt: skip
+        initial = {name: getattr(request, name) for name in fields}
+        initial["invoice_numbers"] = "\n".join(i.number for i in request.invoices.all())
+        return initial
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PayForm(forms.Form):
+    key = forms.CharField(widget=forms.HiddenInput, max_length=60)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("key", uuid.uuid4().hex)

@@ -9,16 +9,29 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.models import PlanHelper
 from hardship.pagination import KeysetPage, keyset_page
+from org.scoping import scope_for
 
-from .models import Account, Entry, FiscalYear, Fund, FundBalance, LedgerTransaction
+from .models import (
+    Account,
+    AidDecision,
+    AidRequest,
+    Delegation,
+    Entry,
+    FiscalYear,
+    Fund,
+    FundBalance,
+    LedgerTransaction,
+)
 from .services import ZERO, held_total, year_start
+from .workflow import AidStatus
 
 
 def fund_list_for_user(*, user) -> QuerySet:
@@ -166,3 +179,81 @@ def reconciliation_for_fund(*, fund: Fund, year: int) -> Reconciliation:
             % {"expected": rec.expected_closing, "closing": closing, "diff": rec.difference}
         )
     return rec
+
+
+# Aid requests: seen by whoever's scope holds the household's unit.
+
+
+def aid_list_for_user(*, user) -> QuerySet:
+    return AidRequest.objects.visible_to(user)
+
+
+def aid_get_for_user(*, user, pk: int) -> AidRequest:
+    """The request if the user may see its household; 404 whether it is out of scope or does not exist."""
+    qs = aid_list_for_user(user=user).select_related(
+        "file__unit", "aid_type", "fund__unit", "fund__balance", "created_by", "approver_unit", "child", "payment"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def aid_detail_for_user(*, user, pk: int) -> AidRequest:
+    return get_object_or_404(
+        aid_list_for_user(user=user)
+        .select_related(
+            "file__unit",
+            "aid_type",
+            "fund__unit",
+            "fund__balance",
+            "created_by",
+            "approver_unit",
+            "child",
+            "payment__actor",
+        )
+        .prefetch_related(
+            "invoices", Prefetch("decisions", queryset=AidDecision.objects.select_related("actor", "on_behalf_of"))
+        ),
+        pk=pk,
+    )
+
+
+def aid_page(*, user, size: int, status: str = "", after: int | None = None, before: int | None = None) -> KeysetPage:
+    qs = aid_list_for_user(user=user).select_related("file", "aid_type", "fund")
+    if status:
+        qs = qs.filter(status=status)
+    return keyset_page(qs, field="id", descending=True, size=size, after=after, before=before)
+
+
+def approval_queue_for_user(*, user) -> QuerySet:
+    """Requests in scope waiting for a level the user (or a chair they act for) decides, minus their own and
+    the households they help (separation of duties)."""
+    holders = [user]
+    today = timezone.localdate()
+    holders += [
+        d.delegator
+        for d in Delegation.objects.filter(delegate=user, starts_on__lte=today, ends_on__gte=today).select_related(
+            "delegator"
+        )
+    ]
+    mine = Q(pk__in=[])
+    for holder in holders:
+        for role, paths in scope_for(holder).role_paths.items():
+            for path in paths:
+                mine |= Q(approver_role=role, approver_unit__path__startswith=path)
+    helped = PlanHelper.objects.filter(plan__file=OuterRef("file"), user__in=holders)
+    return (
+        aid_list_for_user(user=user)
+        .filter(mine, status=AidStatus.IN_APPROVAL)
+        .exclude(created_by__in=holders)
+        .exclude(Exists(helped))
+        .select_related("file", "aid_type", "fund", "approver_unit")
+        .order_by("updated_at", "pk")
+    )
+
+
+def request_funds_for_user(*, user, hfile) -> QuerySet:
+    """Active funds in the user's scope at the household's unit or above: the choices of a request."""
+    return (
+        fund_list_for_user(user=user)
+        .filter(is_active=True, unit_id__in=hfile.unit.ancestor_ids())
+        .select_related("unit", "balance")
+    )

@@ -4,23 +4,49 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from .forms import AllocateForm, ReverseForm, StatementFilterForm, TransferForm
-from .models import Fund
+from cases.selectors import file_get_for_user
+from org.scoping import scope_for
+
+from .forms import AidRequestForm, AllocateForm, DecisionForm, PayForm, ReverseForm, StatementFilterForm, TransferForm
+from .models import AidRequest, Fund
 from .selectors import (
+    aid_detail_for_user,
+    aid_get_for_user,
+    aid_page,
+    approval_queue_for_user,
     budget_rows,
     fund_get_for_user,
     fund_rows_for_user,
     reconciliation_for_fund,
+    request_funds_for_user,
     statement_page,
     transaction_get_for_fund,
     transfer_targets_for_user,
 )
-from .services import fund_allocate, fund_may_manage, fund_transfer, transaction_reverse
+from .services import (
+    aid_derivation,
+    aid_payment_reverse,
+    aid_request_create,
+    aid_request_decide,
+    aid_request_pay,
+    aid_request_submit,
+    aid_request_update,
+    decision_authority,
+    fund_allocate,
+    fund_may_manage,
+    fund_transfer,
+    may_request,
+    transaction_reverse,
+)
+from .workflow import EDITABLE_STATUSES, REQUEST_ROLES, AidStatus
+
+QUEUE_SHOWN = 200
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -133,3 +159,173 @@ def fund_reconciliation(request: HttpRequest, pk: int, year: int) -> HttpRespons
     rec = reconciliation_for_fund(fund=fund, year=year)
     context = {"fund": fund, "rec": rec, "this_year": timezone.localdate().year}
     return render(request, "funds/fund_reconciliation.html", context)
+
+
+# Aid requests.
+
+
+def _aid_redirect(request: HttpRequest, aid: AidRequest, exc: Exception) -> HttpResponse:
+    messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    return redirect(aid)
+
+
+@login_required
+def aid_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in AidStatus.values else ""
+    page = aid_page(
+        user=request.user,
+        size=settings.HARDSHIP["PAGE_SIZE"],
+        status=status,
+        after=_int_param(request, "after"),
+        before=_int_param(request, "before"),
+    )
+    context = {"page": page, "status": status, "statuses": AidStatus.choices}
+    return render(request, "funds/aidrequest_list.html", context)
+
+
+@login_required
+def aid_queue(request: HttpRequest) -> HttpResponse:
+    rows = list(approval_queue_for_user(user=request.user)[:QUEUE_SHOWN])
+    count = len(rows) if len(rows) < QUEUE_SHOWN else approval_queue_for_user(user=request.user).count()
+    return render(request, "funds/aidrequest_queue.html", {"rows": rows, "count": count})
+
+
+@login_required
+def aid_create(request: HttpRequest) -> HttpResponse:
+    if not scope_for(request.user).has_role(*REQUEST_ROLES):
+        raise PermissionDenied
+    file_pk = _int_param(request, "file")
+    if file_pk is None:
+        return render(request, "funds/aidrequest_choose_file.html", {"bad": "file" in request.GET})
+    hfile = file_get_for_user(user=request.user, pk=file_pk)
+    form = AidRequestForm(request.POST or None, **_form_choices(request, hfile))
+    if request.method == "POST" and form.is_valid():
+        try:
+            aid = aid_request_create(hfile=hfile, data=form.to_data(), by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The aid request was saved as a draft."))
+            return redirect(aid)
+    return render(request, "funds/aidrequest_form.html", {"form": form, "hfile": hfile, "aid": None})
+
+
+def _form_choices(request: HttpRequest, hfile) -> dict:
+    return {"funds": request_funds_for_user(user=request.user, hfile=hfile), "members": hfile.members.all()}
+
+
+def _form_errors(form, exc: Exception) -> None:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+
+
+@login_required
+def aid_update(request: HttpRequest, pk: int) -> HttpResponse:
+    aid = aid_get_for_user(user=request.user, pk=pk)
+    if aid.status not in EDITABLE_STATUSES or not may_request(user=request.user, hfile=aid.file):
+        messages.error(request, _("This request cannot be changed by you now."))
+        return redirect(aid)
+    initial = AidRequestForm.initial_for(aid)
+    form = AidRequestForm(request.POST or None, initial=initial, **_form_choices(request, aid.file))
+    if request.method == "POST" and form.is_valid():
+        try:
+            aid_request_update(request=aid, data=form.to_data(), by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The aid request was saved."))
+            return redirect(aid)
+    return render(request, "funds/aidrequest_form.html", {"form": form, "hfile": aid.file, "aid": aid})
+
+
+@login_required
+def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    aid = aid_detail_for_user(user=request.user, pk=pk)
+    user = request.user
+    try:
+        decision_authority(user=user, request=aid)
+        may_decide = aid.status == AidStatus.IN_APPROVAL
+    except PermissionDenied:
+        may_decide = False
+    context = {
+        "aid": aid,
+        "derivation": aid_derivation(request=aid),
+        "may_edit": aid.status in EDITABLE_STATUSES and may_request(user=user, hfile=aid.file),
+        "may_decide": may_decide,
+        "may_pay": aid.status in (AidStatus.APPROVED, AidStatus.PAID) and fund_may_manage(user=user, fund=aid.fund),
+        "decision_form": DecisionForm(),
+        "pay_form": PayForm(),
+    }
+    return render(request, "funds/aidrequest_detail.html", context)
+
+
+@login_required
+@require_POST
+def aid_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    aid = aid_get_for_user(user=request.user, pk=pk)
+    try:
+        aid_request_submit(request=aid, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        return _aid_redirect(request, aid, exc)
+    messages.success(request, _("The aid request was submitted for approval."))
+    return redirect(aid)
+
+
+@login_required
+@require_POST
+def aid_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    aid = aid_get_for_user(user=request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        aid_request_decide(request=aid, action=action, by=request.user, comment=comment)
+    except (ValidationError, PermissionDenied) as exc:
+        return _aid_redirect(request, aid, exc)
+    messages.success(request, _("Your decision was recorded."))
+    return redirect(aid)
+
+
+@login_required
+@require_POST
+def aid_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    aid = aid_get_for_user(user=request.user, pk=pk)
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        return _aid_redirect(request, aid, ValidationError(_("The payment form was incomplete; try again.")))
+    try:
+        aid = aid_request_pay(request=aid, by=request.user, idempotency_key=form.cleaned_data["key"])
+    except (ValidationError, PermissionDenied) as exc:
+        return _aid_redirect(request, aid, exc)
+    messages.success(request, _("The aid was paid."))
+    return redirect("funds:aid_receipt", aid.pk)
+
+
+@login_required
+def aid_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    aid = aid_get_for_user(user=request.user, pk=pk)
+    if aid.status != AidStatus.PAID or not fund_may_manage(user=request.user, fund=aid.fund):
+        messages.error(request, _("Only a paid request's payment can be reversed, by whoever manages its fund."))
+        return redirect(aid)
+    form = ReverseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            aid_payment_reverse(request=aid, by=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The payment was reversed; the money is reserved for the request again."))
+            return redirect(aid)
+    return render(request, "funds/aidrequest_reverse.html", {"aid": aid, "form": form})
+
+
+@login_required
+def aid_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    aid = aid_detail_for_user(user=request.user, pk=pk)
+    if aid.status != AidStatus.PAID:
+        raise Http404
+    context = {"aid": aid, "derivation": aid_derivation(request=aid)}
+    return render(request, "funds/aidrequest_receipt.html", context)

@@ -8,7 +8,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.workflow import FileStatus
 from tests.factories import HardshipFileFactory, MonitoringFlagFactory, VisitAttachmentFactory, VisitFactory
-from tests.funds.helpers import fund_args, fund_year_args, transaction_args
+from tests.funds.helpers import (
+    aid_args,
+    aid_decide_args,
+    fund_args,
+    fund_year_args,
+    paid_aid_args,
+    transaction_args,
+)
 
 PERSONAS = [
     "anonymous",
@@ -62,6 +69,17 @@ ROWS = {
     "funds:fund_transfer": (fund_args, (302, 403, 404, 404, 200, 404, 200, 404)),
     "funds:fund_reconciliation": (fund_year_args, (302, 200, 404, 404, 200, 404, 200, 404)),
     "funds:transaction_reverse": (transaction_args, (302, 403, 404, 404, 200, 404, 200, 404)),
+    # Aid: a draft medical request of the (filed) matrix file by its cadre; chairs and federation staff pay.
+    "funds:aid_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "funds:aid_queue": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "funds:aid_create": (NO_ARGS, (302, 200, 200, 200, 200, 200, 403, 403)),
+    "funds:aid_detail": (aid_args, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "funds:aid_update": (aid_args, (302, 200, 404, 404, 200, 404, 302, 404)),
+    "funds:aid_submit": (aid_args, (302, 405, 405, 405, 405, 405, 405, 405)),  # POST only
+    "funds:aid_decide": (aid_decide_args, (302, 405, 405, 405, 405, 405, 405, 405)),  # POST only
+    "funds:aid_pay": (aid_args, (302, 405, 405, 405, 405, 405, 405, 405)),  # POST only
+    "funds:aid_reverse": (paid_aid_args, (302, 302, 404, 404, 200, 404, 200, 404)),
+    "funds:aid_receipt": (paid_aid_args, (302, 200, 404, 404, 200, 404, 200, 404)),
     "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),

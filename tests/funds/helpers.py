@@ -46,3 +46,63 @@ def fund_year_args(hfile) -> list[int]:
 def transaction_args(hfile) -> list[int]:
     fund = funded(hfile.unit)
     return [fund.pk, fund.entries.first().transaction_id]
+
+
+# Aid requests: a filed household of group A1 and a fund of its unit holding money.
+
+
+def aid_type(code: str):
+    from funds.models import AidType
+
+    return AidType.objects.get(code=code)
+
+
+def medical(fund, amount: str = "1500.00", invoices=("INV-1",), **facts):
+    """Medical facts whose suggestion is 1,500.00 yuan: 10,000 out of pocket, 5,000 of it at 30%."""
+    from funds.services import AidData
+
+    values = {"total_cost": Decimal("20000"), "insurance": Decimal("8000"), "other_aid": Decimal("2000"), **facts}
+    return AidData(
+        aid_type=aid_type("medical"), fund=fund, requested_amount=Decimal(amount), invoice_numbers=list(invoices),
+        **values,
+    )  # fmt: skip
+
+
+def filed_household(unit):
+    from cases.workflow import FileStatus
+    from tests.factories import HardshipFileFactory
+
+    return HardshipFileFactory(unit=unit, status=FileStatus.FILED)
+
+
+# URL arguments for tests/test_url_matrix.py: an aid request of the matrix file (made filed), by its cadre.
+
+
+def _aid_for(hfile, *, paid: bool = False):
+    from cases.workflow import FileStatus
+    from funds.services import aid_request_create, aid_request_decide, aid_request_pay, aid_request_submit
+    from org.models import Role, Unit
+    from tests.factories import UserFactory
+
+    type(hfile).objects.filter(pk=hfile.pk).update(status=FileStatus.FILED)
+    hfile.refresh_from_db()
+    aid = aid_request_create(hfile=hfile, data=medical(funded(hfile.unit, "5000.00")), by=hfile.created_by)
+    if paid:
+        branch = Unit.objects.get(pk=hfile.unit.parent_id)
+        chair = UserFactory(roles=[(branch, Role.BRANCH_CHAIR)])
+        aid = aid_request_submit(request=aid, by=hfile.created_by)
+        aid = aid_request_decide(request=aid, action="approve", by=chair)
+        aid = aid_request_pay(request=aid, by=chair, idempotency_key="matrix")
+    return aid
+
+
+def aid_args(hfile) -> list[int]:
+    return [_aid_for(hfile).pk]
+
+
+def paid_aid_args(hfile) -> list[int]:
+    return [_aid_for(hfile, paid=True).pk]
+
+
+def aid_decide_args(hfile) -> list:
+    return [_aid_for(hfile).pk, "approve"]

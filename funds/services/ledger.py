@@ -22,7 +22,7 @@ from hardship.money import ABSURD_AMOUNT, quantize
 from org.models import Role, Unit
 from org.scoping import scope_for
 
-from .models import (
+from ..models import (
     HELD_ACCOUNTS,
     Account,
     Entry,
