@@ -42,6 +42,12 @@ def _filed(f) -> list[int]:
     return [f.pk]
 
 
+def _notification(f) -> list[int]:
+    from notices.models import Notification
+
+    return [Notification.objects.create(user=f.created_by, kind="visits.monthly").pk]
+
+
 ROWS = {
     "dashboard": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "cases:file_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
@@ -80,6 +86,10 @@ ROWS = {
     "funds:aid_pay": (aid_args, (302, 405, 405, 405, 405, 405, 405, 405)),  # POST only
     "funds:aid_reverse": (paid_aid_args, (302, 302, 404, 404, 200, 404, 200, 404)),
     "funds:aid_receipt": (paid_aid_args, (302, 200, 404, 404, 200, 404, 200, 404)),
+    # Notifications: everyone has their own list; marking read is POST only (its own tests check 404 for others).
+    "notices:notification_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "notices:notification_read": (_notification, (405,) * 8),
+    "notices:notification_read_all": (NO_ARGS, (405,) * 8),
     "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),

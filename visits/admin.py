@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from cases.admin import ConfigAdmin
 
-from .models import Holiday, MonitoringFlag, OutcomeReason, Visit, VisitFrequency
+from .models import Holiday, MonitoringFlag, OutcomeReason, ReminderDigest, Visit, VisitFrequency
 
 
 @admin.register(OutcomeReason)
@@ -35,3 +35,12 @@ class MonitoringFlagAdmin(SimpleHistoryAdmin):
     list_display = ["file", "reason", "raised_at", "handled_at", "handled_by"]
     list_filter = ["reason"]
     raw_id_fields = ["file", "visit"]
+
+
+@admin.register(ReminderDigest)
+class ReminderDigestAdmin(admin.ModelAdmin):
+    list_display = ["helper", "kind", "period", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["period"]
+    raw_id_fields = ["helper"]
+    list_select_related = ["helper"]

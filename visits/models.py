@@ -241,3 +241,53 @@ class MonitoringFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.handled_at is None
+
+
+class DigestKind(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly visits due")
+    HOLIDAY = "holiday", _("Holiday visits due")
+    ESCALATION = "escalation", _("Overdue visits escalated")
+
+
+class DigestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class ReminderDigest(models.Model):
+    """One reminder to one person for one period, written before it is sent and claimed by the task that sends it."""
+
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.CharField(_("period"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20, choices=DigestKind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=DigestStatus.choices, default=DigestStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    payload = models.JSONField(default=dict)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Last claim, release or creation: the sweep re-sends pending rows untouched for a while.
+    touched_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder digest")
+        verbose_name_plural = _("reminder digests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["helper", "period", "kind"], name="reminderdigest_one_per_period"),
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"), name="reminderdigest_sent_at"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["touched_at"], condition=Q(status__in=["pending", "sending"]), name="reminderdigest_unsent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.period} · {self.helper_id}"

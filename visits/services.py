@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -194,8 +194,13 @@ def visits_flag_missed(*, month: dt.date, chunk: int = 2000) -> int:
     """
     previous = add_months(month_start(month), -1)
     end = add_months(month_start(month), 1)
+    detail = f"{previous:%Y-%m}, {month:%Y-%m}"
     visited = Visit.objects.filter(file=OuterRef("pk"), visited_on__gte=previous, visited_on__lt=end)
-    flagged = MonitoringFlag.objects.open().filter(file=OuterRef("pk"), reason=FlagReason.MISSED)
+    # An open flag, or one already raised (and maybe handled) for these same two months: a daily re-run
+    # must not raise again what a cadre has just handled.
+    flagged = MonitoringFlag.objects.filter(file=OuterRef("pk"), reason=FlagReason.MISSED).filter(
+        Q(handled_at__isnull=True) | Q(detail=detail)
+    )
     candidates = (
         obligated_files(HardshipFile.objects.all(), previous, filed_only=True)
         .filter(tier_every_q(1))
@@ -205,7 +210,6 @@ def visits_flag_missed(*, month: dt.date, chunk: int = 2000) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    detail = f"{previous:%Y-%m}, {month:%Y-%m}"
     raised = 0
     for batch in _batches(candidates.iterator(chunk_size=chunk), chunk):
         flags = [MonitoringFlag(file_id=pk, reason=FlagReason.MISSED, detail=detail) for pk in batch]

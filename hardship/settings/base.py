@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "cases",
     "visits",
     "funds",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -155,7 +157,34 @@ CELERY_TIMEZONE = TIME_ZONE
 # A stalled broker must never hold a web request: give up enqueueing quickly.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_timeout": 3, "socket_connect_timeout": 3}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # 07:00 on the 1st of each month: each responsible helper's digest of the households due this month.
+    "visit-reminders-monthly": {
+        "task": "visits.tasks.reminders_monthly_task",
+        "schedule": crontab(minute=0, hour=7, day_of_month=1),
+    },
+    # 07:10 every day: holiday digests when a holiday window opens within REMINDER_DAYS_BEFORE_HOLIDAY days.
+    "visit-reminders-holiday": {
+        "task": "visits.tasks.reminders_holiday_task",
+        "schedule": crontab(minute=10, hour=7),
+    },
+    # 07:20 every day: households still overdue REMINDER_ESCALATE_AFTER_DAYS into the month go to the branch chair.
+    "visit-reminders-escalate": {
+        "task": "visits.tasks.reminders_escalate_task",
+        "schedule": crontab(minute=20, hour=7),
+    },
+    # Every 5 minutes: re-send digests still pending (a broker outage delays reminders, never loses them).
+    "visit-reminders-sweep": {
+        "task": "visits.tasks.reminders_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # 01:00 every day: flag households with no visit in the two months up to the month just ended; a re-run
+    # never raises a flag twice, nor again once handled, so only the 1st (or a missed 1st) raises anything.
+    "visits-flag-missed": {
+        "task": "visits.tasks.visits_flag_missed_task",
+        "schedule": crontab(minute=0, hour=1),
+    },
+}
 
 HARDSHIP = {
     # Files waiting for their annual review within this many days show as "due".
@@ -176,6 +205,17 @@ HARDSHIP = {
     "HOLIDAY_VISIT_LEAD_DAYS": 14,
     # A new cause with one of these codes flags a filed household for dynamic monitoring.
     "MONITORING_CAUSE_CODES": ["illness", "accident", "disaster"],
+    # Reminders (visits app): holiday digests go out this many days before a holiday window opens.
+    "REMINDER_DAYS_BEFORE_HOLIDAY": int(os.environ.get("REMINDER_DAYS_BEFORE_HOLIDAY", "7")),
+    # Households still overdue this many days into the month are escalated to their branch chair.
+    "REMINDER_ESCALATE_AFTER_DAYS": int(os.environ.get("REMINDER_ESCALATE_AFTER_DAYS", "10")),
+    # The sweep re-sends digests still pending after this many minutes.
+    "REMINDER_RESEND_AFTER_MINUTES": 10,
+    # Rows read per database round trip, and households listed in one digest (the rest are counted).
+    "REMINDER_CHUNK": 2000,
+    "REMINDER_LIST_MAX": 100,
+    # Absolute links in e-mails start with this.
+    "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000"),
 }
 
 LOGGING = {

@@ -1,0 +1,52 @@
+"""Thin views over the signed-in user's own notifications."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hardship.pagination import keyset_page
+
+from .selectors import notification_get_for_user, notifications_for_user
+from .services import notification_mark_read, notifications_mark_all_read
+
+
+def _cursor(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = keyset_page(
+        notifications_for_user(user=request.user),
+        field="created_at",
+        descending=True,
+        size=settings.HARDSHIP["PAGE_SIZE"],
+        after=_cursor(request, "after"),
+        before=_cursor(request, "before"),
+    )
+    return render(request, "notices/notification_list.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = notification_get_for_user(user=request.user, pk=pk)
+    notification_mark_read(notification=notification, by=request.user)
+    if request.POST.get("open") and url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
+        return redirect(notification.link)
+    return redirect("notices:notification_list")
+
+
+@require_POST
+@login_required
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    changed = notifications_mark_all_read(by=request.user)
+    if changed:
+        messages.success(request, _("All notifications marked as read."))
+    return redirect("notices:notification_list")
