@@ -1,7 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Cause, HardshipFile, MeasureHeading, Member, Tier
+from org.models import Locality
+
+from .models import Cause, HardshipFile, LivingStandard, MeasureHeading, Member, Tier, TierRule
 
 
 class ConfigAdmin(admin.ModelAdmin):
@@ -15,6 +17,31 @@ admin.site.register(Cause, ConfigAdmin)
 admin.site.register(MeasureHeading, ConfigAdmin)
 
 
+@admin.register(Locality)
+class LocalityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "name_en"]
+    search_fields = ["code", "name_zh", "name_en"]
+
+
+@admin.register(LivingStandard)
+class LivingStandardAdmin(SimpleHistoryAdmin):
+    """Minimum living standards per locality and year; every edit is kept in the history."""
+
+    list_display = ["locality", "year", "monthly_amount", "note"]
+    list_filter = ["year", "locality"]
+    list_select_related = ["locality"]
+    search_fields = ["locality__name_zh", "locality__name_en", "locality__code"]
+
+
+@admin.register(TierRule)
+class TierRuleAdmin(SimpleHistoryAdmin):
+    """Tried by priority; the first active rule that holds gives the suggested tier (cases/tiering.py)."""
+
+    list_display = ["priority", "kind", "factor", "cause", "tier", "is_active"]
+    list_editable = ["is_active"]
+    list_select_related = ["cause", "tier"]
+
+
 class MemberInline(admin.TabularInline):
     model = Member
     extra = 0
@@ -25,6 +52,7 @@ class HardshipFileAdmin(SimpleHistoryAdmin):
     """For administrators; cadres and chairs use the product's own pages."""
 
     list_display = ["name", "id_number", "unit", "tier", "status", "per_capita_income", "updated_at"]
+    readonly_fields = ["suggested_tier", "per_capita_net", "tier_override_reason", "overridden_by", "overridden_at"]
     list_filter = ["status", "tier"]
     search_fields = ["name", "id_number"]
     list_select_related = ["unit", "tier"]

@@ -313,6 +313,8 @@ def _bulk_file(
         "filed_on": timezone.localdate(created + (updated - created) / 3) if filed else None,
         "review_due_on": last_step + dt.timedelta(days=rng.randint(-30, 335)) if status == FileStatus.FILED else None,
         "created_by_id": created_by_id,
+        # Raw column values go to the database as they are: the JSON text of "no suggestion yet".
+        "tier_basis": "{}",
         "created_at": created,
         "updated_at": updated,
     }

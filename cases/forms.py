@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -21,6 +22,7 @@ from .selectors import helper_choices_for_user, unit_choices_for_create
 from .services import MEMBER_FIELDS, MemberData, add_years
 from .workflow import CloseReason, FileAction
 
+YEAR_COSTS = ("medical_costs", "schooling_costs", "disaster_losses", "hardship_costs")
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -63,12 +65,21 @@ class HardshipFileForm(forms.ModelForm):
             "other_income",
             "tier",
             "review_due_on",
+            "annual_income",
+            "medical_costs",
+            "schooling_costs",
+            "disaster_losses",
+            "hardship_costs",
         ]
         widgets = {"review_due_on": DATE}
 
     def __init__(self, *args: Any, user, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tier"].queryset = Tier.objects.filter(is_active=True)
+        self.fields["tier"].help_text = _(
+            "Used only while no tier can be suggested (no living standard for the locality and year); "
+            "otherwise the tier follows the suggestion, and only a branch chair may override it."
+        )
         self.fields["id_number"].widget.attrs.update(autocomplete="off", inputmode="text", maxlength=18)
         self.fields["phone"].widget.attrs.update(inputmode="tel")
         if self.instance.pk:
@@ -95,6 +106,15 @@ class HardshipFileForm(forms.ModelForm):
                 Row(Column("worker_income", css_class="col-md-6"), Column("other_income", css_class="col-md-6")),
             ),
             Fieldset(
+                _("This year's finances"),
+                Row(Column("annual_income", css_class="col-md-6"), Column("hardship_costs", css_class="col-md-6")),
+                Row(
+                    Column("medical_costs", css_class="col-md-4"),
+                    Column("schooling_costs", css_class="col-md-4"),
+                    Column("disaster_losses", css_class="col-md-4"),
+                ),
+            ),
+            Fieldset(
                 _("Difficulty"),
                 "causes",
                 "primary_cause",
@@ -119,7 +139,12 @@ class HardshipFileForm(forms.ModelForm):
         return data
 
     def service_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        # An empty cost is no cost; an empty annual income means "12 × the monthly income".
+        for name in YEAR_COSTS:
+            if data[name] is None:
+                data[name] = Decimal("0.00")
+        return data
 
 
 class MemberForm(forms.ModelForm):
@@ -269,6 +294,33 @@ TRANSITION_FORMS = {
     FileAction.RELIEVE: RelieveForm,
     FileAction.CLOSE: CloseForm,
 }
+
+
+class TierOverrideForm(forms.Form):
+    tier = forms.ModelChoiceField(
+        label=_("Tier"),
+        queryset=Tier.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Follow the suggestion"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the tier differs from the suggestion.")},
+        help_text=_("Why the tier differs from the suggestion (or why it follows it again). Kept in the history."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Say why the tier differs from the suggestion."))
+        return reason
 
 
 class PlanForm(forms.Form):

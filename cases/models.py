@@ -4,7 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from hardship.money import MoneyField
-from org.models import BilingualName, Unit
+from org.models import BilingualName, Locality, Unit
 from org.people import display_name
 from org.scoping import ScopedQuerySet
 
@@ -54,6 +55,82 @@ class MeasureHeading(ConfigItem):
     class Meta(ConfigItem.Meta):
         verbose_name = _("plan measure heading")
         verbose_name_plural = _("plan measure headings")
+
+
+class LivingStandard(models.Model):
+    """A locality's minimum living standard (低保标准) for a year: yuan per person per month."""
+
+    locality = models.ForeignKey(
+        Locality, verbose_name=_("locality"), on_delete=models.PROTECT, related_name="living_standards"
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    monthly_amount = MoneyField(_("amount per person per month"))
+    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("For example the notice that set it."))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("minimum living standard")
+        verbose_name_plural = _("minimum living standards")
+        ordering = ["locality__code", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["locality", "year"], name="livingstandard_one_per_locality_year"),
+            models.CheckConstraint(condition=Q(monthly_amount__gt=0), name="livingstandard_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality} {self.year}: {self.monthly_amount}"
+
+
+class TierRuleKind(models.TextChoices):
+    BELOW_STANDARD = "below_standard", _("Per-capita figure below N × the local standard")
+    COSTS_ABOVE_SHARE = "costs_above_share", _("Hardship-causing costs above P percent of annual income")
+    CAUSE_APPLIES = "cause_applies", _("A cause of difficulty applies")
+
+
+class TierRule(models.Model):
+    """One rule of the tier suggestion; the first active rule (by priority) that holds gives the tier."""
+
+    priority = models.PositiveSmallIntegerField(_("priority"), help_text=_("Rules are tried from the lowest number."))
+    kind = models.CharField(_("condition"), max_length=20, choices=TierRuleKind.choices)
+    factor = models.DecimalField(
+        _("N or P"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("N (times the standard) or P (percent of annual income); empty for a cause rule."),
+    )
+    cause = models.ForeignKey(
+        Cause,
+        verbose_name=_("cause"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("For a cause rule: the cause; empty for any cause."),
+    )
+    tier = models.ForeignKey(Tier, verbose_name=_("tier it gives"), on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tier rule")
+        verbose_name_plural = _("tier rules")
+        ordering = ["priority", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="cause_applies") | Q(factor__gt=0), name="tierrule_factor_for_figures"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority}. {self.get_kind_display()} → {self.tier}"
+
+    def clean(self) -> None:
+        if self.kind != TierRuleKind.CAUSE_APPLIES and not self.factor:
+            raise ValidationError({"factor": _("This condition needs N or P.")})
 
 
 class EmploymentStatus(models.TextChoices):
@@ -150,8 +227,46 @@ class HardshipFile(models.Model):
         _("other monthly household income"), help_text=_("Pensions, subsidies, rent and other regular income.")
     )
 
+    # The year's finances behind the tier suggestion (see cases/tiering.py). The annual
+    # income defaults to 12 × the monthly household income when left empty.
+    annual_income = MoneyField(
+        _("annual disposable income"),
+        null=True,
+        blank=True,
+        default=None,
+        help_text=_("Leave empty for 12 × the household's monthly income."),
+    )
+    medical_costs = MoneyField(_("medical costs not reimbursed (year)"), blank=True)
+    schooling_costs = MoneyField(_("schooling costs (year)"), blank=True)
+    disaster_losses = MoneyField(_("disaster losses (year)"), blank=True)
+    hardship_costs = MoneyField(
+        _("hardship-causing costs (year)"),
+        blank=True,
+        help_text=_("What the accident, illness or disaster cost the household this year."),
+    )
+
     tier = models.ForeignKey(Tier, verbose_name=_("tier"), null=True, blank=True, on_delete=models.PROTECT)
     causes = models.ManyToManyField(Cause, through="FileCause", verbose_name=_("causes of difficulty"))
+    # Recomputed on every save of the card; the tier follows it unless a chair overrode it.
+    suggested_tier = models.ForeignKey(
+        Tier, verbose_name=_("suggested tier"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    per_capita_net = MoneyField(
+        _("per-capita monthly figure"), null=True, blank=True, default=None, validators=[], editable=False
+    )
+    # The figures, standard and rule behind the suggestion, kept as they were when it was made.
+    tier_basis = models.JSONField(default=dict, blank=True, editable=False)
+    tier_override_reason = models.TextField(_("reason for overriding the tier"), blank=True, editable=False)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tier overridden by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    overridden_at = models.DateTimeField(_("tier overridden at"), null=True, blank=True, editable=False)
 
     # Derived from the worker and the members whenever either changes.
     household_size = models.PositiveSmallIntegerField(_("household size"), default=1, editable=False)
@@ -172,7 +287,9 @@ class HardshipFile(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], history_change_reason_field=models.TextField(null=True))
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "tier_basis"], history_change_reason_field=models.TextField(null=True)
+    )
     objects = HardshipFileQuerySet.as_manager()
 
     class Meta:
@@ -187,6 +304,11 @@ class HardshipFile(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(worker_income__gte=0, other_income__gte=0), name="file_incomes_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(medical_costs__gte=0, schooling_costs__gte=0, disaster_losses__gte=0, hardship_costs__gte=0)
+                & (Q(annual_income__isnull=True) | Q(annual_income__gte=0)),
+                name="file_year_figures_not_negative",
             ),
         ]
         indexes = [
@@ -205,6 +327,14 @@ class HardshipFile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cases:file_detail", args=[self.pk])
+
+    @property
+    def tier_overridden(self) -> bool:
+        return self.overridden_at is not None
+
+    @property
+    def rigid_expenditure(self) -> Decimal:
+        return self.medical_costs + self.schooling_costs + self.disaster_losses
 
     @property
     def primary_cause(self) -> "Cause | None":

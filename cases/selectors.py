@@ -27,8 +27,10 @@ from .models import (
     PlanHelper,
     PlanMeasure,
     Tier,
+    TierRule,
 )
-from .workflow import FileStatus, allowed_actions, can_edit
+from .tiering import explain
+from .workflow import CHAIR_ROLES, EDITABLE_STATUSES, FileStatus, allowed_actions, can_edit
 
 
 def file_list_for_user(*, user) -> QuerySet:
@@ -43,7 +45,7 @@ def file_get_for_user(*, user, pk: int) -> HardshipFile:
 def file_detail_for_user(*, user, pk: int) -> HardshipFile:
     qs = (
         file_list_for_user(user=user)
-        .select_related("unit", "tier", "plan")
+        .select_related("unit", "tier", "suggested_tier", "plan", "overridden_by")
         .prefetch_related(
             "members",
             Prefetch("file_causes", queryset=FileCause.objects.select_related("cause").order_by("-is_primary", "pk")),
@@ -114,12 +116,30 @@ class FilePermissions:
     actions: list[str]
     can_edit: bool
     can_plan: bool
+    can_override_tier: bool = False
 
 
 def file_permissions(*, user, hfile: HardshipFile) -> FilePermissions:
     roles = scope_for(user).roles_at(hfile.unit)
     editable = can_edit(hfile.status, roles)
-    return FilePermissions(actions=allowed_actions(hfile.status, roles), can_edit=editable, can_plan=editable)
+    return FilePermissions(
+        actions=allowed_actions(hfile.status, roles),
+        can_edit=editable,
+        can_plan=editable,
+        can_override_tier=hfile.status in EDITABLE_STATUSES and bool(roles & CHAIR_ROLES),
+    )
+
+
+def file_tier_explanation(hfile: HardshipFile) -> list[str]:
+    """The "why" of the file's suggested tier in the reader's language; tier and cause names from the cache."""
+    tiers = {t.pk: str(t) for t in config_items(Tier)}
+    causes = {c.pk: str(c) for c in config_items(Cause)}
+    return explain(
+        hfile.tier_basis,
+        tier_name=lambda pk: tiers.get(pk, "—"),
+        cause_name=lambda pk: causes.get(pk, "—"),
+        english=(get_language() or "").startswith("en"),
+    )
 
 
 def helper_choices_for_user(*, user) -> QuerySet:
@@ -149,7 +169,7 @@ def unit_choices_for_create(*, user) -> list[tuple[int, str]]:
 
 # Configuration lists (tiers, causes, headings) are small and read on every list
 # page: cached, and dropped from the cache whenever an administrator edits one.
-CONFIG_MODELS = (Tier, Cause, MeasureHeading)
+CONFIG_MODELS = (Tier, Cause, MeasureHeading, TierRule)
 
 
 def config_items(model, *, active_only: bool = False) -> list:

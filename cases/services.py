@@ -15,6 +15,7 @@ from hardship.money import quantize
 from org.models import Unit
 from org.scoping import scope_for
 
+from . import tiering
 from .idcard import age_on, parse_resident_id
 from .models import (
     MAX_HELPERS,
@@ -24,11 +25,23 @@ from .models import (
     FileEvent,
     HardshipFile,
     Investigation,
+    LivingStandard,
     Member,
     PlanHelper,
     PlanMeasure,
+    Tier,
+    TierRule,
 )
-from .workflow import CREATE_ROLES, PLAN_ROLES, TRANSITIONS, FileAction, FileStatus, can_edit
+from .workflow import (
+    CHAIR_ROLES,
+    CREATE_ROLES,
+    EDITABLE_STATUSES,
+    PLAN_ROLES,
+    TRANSITIONS,
+    FileAction,
+    FileStatus,
+    can_edit,
+)
 
 
 class TransitionNotAllowed(Exception):
@@ -59,7 +72,15 @@ FILE_FIELDS = (
     "other_income",
     "tier",
     "review_due_on",
+    "annual_income",
+    "medical_costs",
+    "schooling_costs",
+    "disaster_losses",
+    "hardship_costs",
 )
+# The year's figures behind the tier suggestion: never negative (annual income may be None: "use the monthly").
+YEAR_FIGURES = ("annual_income", "medical_costs", "schooling_costs", "disaster_losses", "hardship_costs")
+TIER_FIELDS = ["tier", "suggested_tier", "per_capita_net", "tier_basis"]
 MEMBER_FIELDS = ("relation", "name", "id_number", "age", "health", "schooling", "job", "monthly_income")
 
 
@@ -148,6 +169,76 @@ def file_recompute_income(*, hfile: HardshipFile) -> None:
     hfile.per_capita_income = quantize(total / size)
 
 
+def _living_standard(unit: Unit, year: int) -> tuple[tiering.Standard | None, Any]:
+    """The standard of the unit's (inherited) locality for `year`, and the locality: two queries at most."""
+    locality = unit.effective_locality()
+    if locality is None:
+        return None, None
+    row = LivingStandard.objects.filter(locality=locality, year=year).values_list("monthly_amount", flat=True).first()
+    if row is None:
+        return None, locality
+    return tiering.Standard(amount=row, year=year, locality_zh=locality.name_zh, locality_en=locality.name_en), locality
+
+
+def tier_rules() -> list[tiering.Rule]:
+    """The active rules giving an active tier, in priority order, from the configuration cache."""
+    from .selectors import config_items
+
+    tiers = {t.pk for t in config_items(Tier, active_only=True)}
+    return [
+        tiering.Rule(pk=r.pk, kind=r.kind, tier_id=r.tier_id, factor=r.factor, cause_id=r.cause_id)
+        for r in config_items(TierRule, active_only=True)
+        if r.tier_id in tiers
+    ]
+
+
+def file_recompute_tier(*, hfile: HardshipFile, cause_ids: list[int] | None = None, year: int | None = None) -> None:
+    """Suggest the tier from the year's figures, the local standard and the rules; the tier follows unless overridden.
+
+    Call after `file_recompute_income` (it needs the household size and monthly income).
+    Without a suggestion (no standard, no rule holds) the tier set by hand is kept.
+    """
+    year = year or timezone.localdate().year
+    if cause_ids is None:
+        cause_ids = list(hfile.file_causes.values_list("cause_id", flat=True))
+    entered = hfile.annual_income is not None
+    household = tiering.Household(
+        members=hfile.household_size,
+        annual_income=hfile.annual_income if entered else hfile.household_income * tiering.MONTHS,
+        income_entered=entered,
+        medical_costs=hfile.medical_costs,
+        schooling_costs=hfile.schooling_costs,
+        disaster_losses=hfile.disaster_losses,
+        hardship_costs=hfile.hardship_costs,
+        cause_ids=frozenset(cause_ids),
+    )
+    standard, locality = _living_standard(hfile.unit, year)
+    suggestion = tiering.suggest(
+        household=household,
+        rules=tier_rules(),
+        year=year,
+        standard=standard,
+        locality_zh=locality.name_zh if locality else "",
+        locality_en=locality.name_en if locality else "",
+        locality_known=locality is not None,
+    )
+    hfile.suggested_tier_id = suggestion.tier_id
+    hfile.per_capita_net = suggestion.per_capita
+    hfile.tier_basis = suggestion.basis()
+    if suggestion.tier_id is not None and not hfile.tier_overridden:
+        hfile.tier_id = suggestion.tier_id
+
+
+def _check_year_figures(data: dict[str, Any]) -> None:
+    errors = {
+        name: _("This amount cannot be negative.")
+        for name in YEAR_FIGURES
+        if data.get(name) is not None and data[name] < 0
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def file_save(
     *,
@@ -159,7 +250,8 @@ def file_save(
     hfile: HardshipFile | None = None,
     unit: Unit | None = None,
 ) -> HardshipFile:
-    """Create a draft file (with `unit`) or update an existing one (with `hfile`)."""
+    """Create a draft file (with `unit`) or update an existing one (with `hfile`); recompute income and tier."""
+    _check_year_figures(data)
     if hfile is None:
         _require_roles(by, unit, CREATE_ROLES)
         hfile = HardshipFile(unit=unit, federation_id=unit.root_id, created_by=by)
@@ -185,10 +277,38 @@ def file_save(
     _save_members(hfile, members, by)
     _save_causes(hfile, causes, primary_cause)
     file_recompute_income(hfile=hfile)
+    file_recompute_tier(hfile=hfile, cause_ids=[c.pk for c in causes])
     hfile._history_user = by
-    hfile.save(update_fields=["household_size", "household_income", "per_capita_income", "updated_at"])
+    hfile.save(update_fields=["household_size", "household_income", "per_capita_income", *TIER_FIELDS, "updated_at"])
     if created:
         FileEvent.objects.create(file=hfile, action="create", to_status=hfile.status, actor=by)
+    return hfile
+
+
+@transaction.atomic
+def file_override_tier(*, hfile: HardshipFile, by, tier: Tier | None, reason: str) -> HardshipFile:
+    """A branch chair sets the tier against the suggestion with a written reason; `tier=None` follows it again."""
+    hfile = HardshipFile.objects.select_for_update().select_related("unit").get(pk=hfile.pk)
+    if not scope_for(by).roles_at(hfile.unit) & CHAIR_ROLES:
+        raise PermissionDenied(_("Only a branch chair may override the tier."))
+    if hfile.status not in EDITABLE_STATUSES:
+        raise PermissionDenied(_("You may not change this file in its current state."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the tier differs from the suggestion.")})
+    if tier is None:
+        if hfile.suggested_tier_id is None:
+            raise ValidationError({"tier": _("There is no suggestion to follow: choose a tier.")})
+        hfile.tier_id = hfile.suggested_tier_id
+        hfile.tier_override_reason, hfile.overridden_by, hfile.overridden_at = "", None, None
+    else:
+        if not tier.is_active:
+            raise ValidationError({"tier": _("This tier is no longer in use.")})
+        hfile.tier = tier
+        hfile.tier_override_reason, hfile.overridden_by, hfile.overridden_at = reason, by, timezone.now()
+    hfile._history_user = by
+    hfile._change_reason = reason
+    hfile.save(update_fields=["tier", "tier_override_reason", "overridden_by", "overridden_at", "updated_at"])
     return hfile
 
 

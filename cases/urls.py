@@ -11,5 +11,6 @@ urlpatterns = [
     path("files/<int:pk>/edit/", views.file_update, name="file_update"),
     path("files/<int:pk>/history/", views.file_history_page, name="file_history"),
     path("files/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
+    path("files/<int:pk>/tier/", views.file_tier, name="file_tier"),
     path("files/<int:pk>/step/<slug:action>/", views.file_transition_page, name="file_transition"),
 ]

@@ -13,7 +13,15 @@ from org.models import Unit
 from org.scoping import scope_for, units_visible_to
 
 from .filters import FileFilter
-from .forms import TRANSITION_FORMS, HardshipFileForm, HelperFormSet, MeasureFormSet, MemberFormSet, PlanForm
+from .forms import (
+    TRANSITION_FORMS,
+    HardshipFileForm,
+    HelperFormSet,
+    MeasureFormSet,
+    MemberFormSet,
+    PlanForm,
+    TierOverrideForm,
+)
 from .forms import TransitionForm as CommentForm
 from .history import file_history
 from .models import HardshipFile
@@ -25,10 +33,11 @@ from .selectors import (
     file_permissions,
     file_rows_display,
     file_rows_for_list,
+    file_tier_explanation,
     plan_for_file,
     unit_choices_for_create,
 )
-from .services import TransitionNotAllowed, file_save, file_transition, plan_save
+from .services import TransitionNotAllowed, file_override_tier, file_save, file_transition, plan_save
 from .workflow import TRANSITIONS, FileAction, FileStatus
 
 HISTORY_ON_PAGE = 30
@@ -144,7 +153,32 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": plan_for_file(hfile),
             "actions": [(action, FileAction(action).label) for action in perms.actions],
             "history": file_history(hfile)[:HISTORY_ON_PAGE],
+            "tier_why": file_tier_explanation(hfile),
         },
+    )
+
+
+@login_required
+def file_tier(request: HttpRequest, pk: int) -> HttpResponse:
+    """A branch chair overrides the suggested tier with a reason, or returns the file to the suggestion."""
+    hfile = file_get_for_user(user=request.user, pk=pk)
+    if not file_permissions(user=request.user, hfile=hfile).can_override_tier:
+        messages.error(request, _("Only a branch chair may override the tier, and only while the file is open."))
+        return redirect(hfile)
+    data = request.POST if request.method == "POST" else None
+    form = TierOverrideForm(data, initial={"tier": hfile.tier_id if hfile.tier_overridden else None})
+    if data is not None and form.is_valid():
+        try:
+            file_override_tier(hfile=hfile, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _report_service_error(form, exc)
+        else:
+            messages.success(request, _("The tier was saved."))
+            return redirect(hfile)
+    return render(
+        request,
+        "cases/hardshipfile_tier.html",
+        {"file": hfile, "form": form, "tier_why": file_tier_explanation(hfile)},
     )
 
 

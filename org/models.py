@@ -26,6 +26,19 @@ class BilingualName(models.Model):
         return self.name_zh
 
 
+class Locality(BilingualName):
+    """A city or county: minimum living standards (低保) are set per locality."""
+
+    code = models.SlugField(
+        _("code"), max_length=20, unique=True, help_text=_("For example the administrative division code.")
+    )
+
+    class Meta:
+        verbose_name = _("locality")
+        verbose_name_plural = _("localities")
+        ordering = ["code"]
+
+
 class UnitKind(models.TextChoices):
     FEDERATION = "federation", _("Federation")
     BRANCH = "branch", _("Branch union")
@@ -43,6 +56,15 @@ class Unit(BilingualName):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+    )
+    locality = models.ForeignKey(
+        Locality,
+        verbose_name=_("locality"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+        help_text=_("The city or county whose living standard applies; empty to use the parent unit's."),
     )
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
@@ -79,6 +101,18 @@ class Unit(BilingualName):
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this unit, inclusive."""
         return [int(part) for part in self.path.split("/") if part]
+
+    def effective_locality(self) -> "Locality | None":
+        """This unit's locality, or its nearest ancestor's: one query whatever the depth."""
+        if self.locality_id:
+            return self.locality
+        nearest = (
+            Unit.objects.filter(pk__in=self.ancestor_ids(), locality__isnull=False)
+            .select_related("locality")
+            .order_by("-depth")
+            .first()
+        )
+        return nearest.locality if nearest else None
 
 
 class Role(models.TextChoices):

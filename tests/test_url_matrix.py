@@ -56,6 +56,7 @@ ROWS = {
     "cases:file_history": (FILE_ARG, (302, 200, 404, 404, 200, 404, 200, 404)),
     "cases:file_update": (FILE_ARG, (302, 200, 404, 404, 200, 404, 302, 404)),
     "cases:plan_edit": (FILE_ARG, (302, 200, 404, 404, 200, 404, 302, 404)),
+    "cases:file_tier": (FILE_ARG, (302, 302, 404, 404, 200, 404, 302, 404)),
     "cases:file_transition": (lambda f: [f.pk, "investigate"], (302, 302, 404, 404, 200, 404, 302, 404)),
     "visits:my_visits": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "visits:compliance": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
