@@ -7,11 +7,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hardship.money import quantize
+from hardship.money import MoneySum, quantize
 from org.models import Unit
 from org.scoping import scope_for
 
@@ -161,7 +161,7 @@ def _save_causes(hfile: HardshipFile, causes: list[Cause], primary: Cause | None
 
 def file_recompute_income(*, hfile: HardshipFile) -> None:
     """Derive household size, monthly income and per-capita income from the worker and members."""
-    agg = hfile.members.aggregate(n=Count("pk"), total=Sum("monthly_income"))
+    agg = hfile.members.aggregate(n=Count("pk"), total=MoneySum("monthly_income"))
     size = 1 + (agg["n"] or 0)
     total = hfile.worker_income + hfile.other_income + (agg["total"] or Decimal("0"))
     hfile.household_size = size

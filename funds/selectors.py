@@ -9,13 +9,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import PlanHelper
+from hardship.money import MoneySum
 from hardship.pagination import KeysetPage, keyset_page
 from org.scoping import scope_for
 
@@ -107,7 +108,7 @@ def budget_rows(*, fund: Fund) -> list[YearRow]:
         .annotate(year=ExtractYear("transaction__created_at"))
         .order_by()
         .values("year")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .values_list("year", "total")
     )
     years = sorted(set(budgets) | set(spent) | {timezone.localdate().year}, reverse=True)
@@ -146,7 +147,7 @@ def reconciliation_for_fund(*, fund: Fund, year: int) -> Reconciliation:
         .filter(fund=fund, transaction__created_at__gte=start, transaction__created_at__lt=end)
         .order_by()
         .values("transaction")
-        .annotate(net=Sum("amount"))
+        .annotate(net=MoneySum("amount"))
         .values_list("net", flat=True)
     )
     nets = list(nets)

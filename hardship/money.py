@@ -28,3 +28,24 @@ class MoneyField(models.DecimalField):
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, "hardship.money.MoneyField", args, kwargs
+
+
+class MoneySum(models.Sum):
+    """A sum of yuan amounts, exact to the fen on every backend.
+
+    SQLite adds decimals as floating point (0.01 + 0.02 - 0.02 - 0.01 gives
+    1.7e-18, not 0): there the sum is rounded to the fen in SQL, so comparisons
+    in the query are exact too, and every result comes back quantized.
+    """
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection, **extra_context)
+        # NUMERIC, as Django's own SQLite decimals are, so `= 0` compares as a number.
+        return f"CAST(ROUND({sql}, 2) AS NUMERIC)", params
+
+    def get_db_converters(self, connection):
+        return [*super().get_db_converters(connection), _to_fen]
+
+
+def _to_fen(value, expression, connection):
+    return None if value is None else quantize(value)

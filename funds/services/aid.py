@@ -11,13 +11,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import HardshipFile, Member, PlanHelper, Schooling
 from cases.workflow import FileStatus
-from hardship.money import ABSURD_AMOUNT, quantize
+from hardship.money import ABSURD_AMOUNT, MoneySum, quantize
 from org.models import Unit
 from org.scoping import scope_for
 
@@ -83,7 +82,7 @@ def already_received(*, hfile: HardshipFile, aid_type: AidType, year: int, exclu
         file=hfile, aid_type=aid_type, status=AidStatus.PAID, paid_at__gte=year_start(year),
         paid_at__lt=year_start(year + 1),
     ).exclude(pk=exclude_pk)  # fmt: skip
-    return paid.aggregate(s=Sum("requested_amount"))["s"] or ZERO
+    return paid.aggregate(s=MoneySum("requested_amount"))["s"] or ZERO
 
 
 def aid_derivation(*, request: AidRequest) -> Derivation:

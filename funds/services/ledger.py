@@ -14,11 +14,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hardship.money import ABSURD_AMOUNT, quantize
+from hardship.money import ABSURD_AMOUNT, MoneySum, quantize
 from org.models import Role, Unit
 from org.scoping import scope_for
 
@@ -299,7 +298,9 @@ def year_start(year: int) -> dt.datetime:
 
 def held_total(fund: Fund, before: dt.datetime) -> Decimal:
     """The fund's available plus reserved money from the entries recorded before `before`."""
-    total = Entry.objects.held().filter(fund=fund, transaction__created_at__lt=before).aggregate(s=Sum("amount"))["s"]
+    total = (
+        Entry.objects.held().filter(fund=fund, transaction__created_at__lt=before).aggregate(s=MoneySum("amount"))["s"]
+    )
     return total or ZERO
 
 

@@ -2,20 +2,21 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 from funds.models import Account, Entry, FundBalance, LedgerTransaction
+from hardship.money import MoneySum
 from tests.factories import funded
 
 
 def assert_ledger_consistent() -> None:
     """Every transaction balances; every fund's balance row equals the sum of its entries and is not negative."""
-    unbalanced = Entry.objects.values("transaction").annotate(s=Sum("amount")).exclude(s=0)
+    unbalanced = Entry.objects.values("transaction").annotate(s=MoneySum("amount")).exclude(s=0)
     assert not list(unbalanced), list(unbalanced)
     assert not LedgerTransaction.objects.annotate(n=Count("entries")).filter(n__lt=2).exists()
     sums = {
         (row["fund"], row["account"]): row["s"]
-        for row in Entry.objects.order_by().values("fund", "account").annotate(s=Sum("amount"))
+        for row in Entry.objects.order_by().values("fund", "account").annotate(s=MoneySum("amount"))
     }
     for balance in FundBalance.objects.all():
         assert balance.available == sums.get((balance.fund_id, Account.AVAILABLE), Decimal("0")), balance

@@ -8,11 +8,11 @@ pays at most what it held and no request is paid twice.
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
 
 from funds.models import Account, AidRequest, Entry, LedgerTransaction, TransactionKind
 from funds.services import LedgerError, aid_request_create, aid_request_decide, aid_request_pay, aid_request_submit
 from funds.workflow import AidStatus
+from hardship.money import MoneySum
 from tests.factories import funded
 
 from .helpers import assert_ledger_consistent, filed_household, medical
@@ -54,7 +54,7 @@ def test_twenty_four_threads_approve_and_pay_against_one_fund(group_a1, cadre, b
     assert all("available" in r.messages[0] for r in refused)
     assert AidRequest.objects.filter(status=AidStatus.PAID).count() == 6
     assert AidRequest.objects.filter(status=AidStatus.IN_APPROVAL).count() == THREADS - 6
-    paid_out = Entry.objects.filter(fund=fund, account=Account.PAID_OUT).aggregate(s=Sum("amount"))["s"]
+    paid_out = Entry.objects.filter(fund=fund, account=Account.PAID_OUT).aggregate(s=MoneySum("amount"))["s"]
     assert paid_out == AID * 6 <= HELD
     disbursed = LedgerTransaction.objects.filter(kind=TransactionKind.DISBURSEMENT)
     assert sorted(disbursed.values_list("cause_id", flat=True)) == sorted(r.pk for r in paid)

@@ -16,10 +16,10 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
-from django.db.models import Sum
 
 from funds.models import Account, Entry, FundBalance, LedgerTransaction, TransactionKind
 from funds.services import LedgerError, fund_disburse, fund_reserve
+from hardship.money import MoneySum
 from org.models import Role, UnitKind
 from tests.factories import UnitFactory, UserFactory, funded
 
@@ -71,7 +71,7 @@ def _run(threads: int, held: Decimal, federation, federation_staff) -> None:
     assert len(paid) == int(held // AID) < threads
     assert all("available" in r.messages[0] for r in refused)
 
-    paid_out = Entry.objects.filter(fund=fund, account=Account.PAID_OUT).aggregate(s=Sum("amount"))["s"]
+    paid_out = Entry.objects.filter(fund=fund, account=Account.PAID_OUT).aggregate(s=MoneySum("amount"))["s"]
     assert paid_out == AID * len(paid) <= held
     kinds = Counter(LedgerTransaction.objects.values_list("kind", flat=True))
     assert kinds[TransactionKind.DISBURSEMENT] == kinds[TransactionKind.RESERVATION] == len(paid)
