@@ -6,14 +6,16 @@ for benchmarks (no per-row history, as an import would).
 """
 
 import random
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from cases.demo import DemoPeople, bulk_files, demo_file_through_services
-from cases.models import HardshipFile
-from org.models import Membership, Role, Unit, UnitKind
+from cases.models import HardshipFile, LivingStandard
+from org.models import Locality, Membership, Role, Unit, UnitKind
 
 DEMO_PASSWORD = "demo-pass-2025"  # noqa: S105 - demo logins only; printed by `make run`
 BRANCHES = [
@@ -67,12 +69,23 @@ class Command(BaseCommand):
             made = wanted
         self.stdout.write(self.style.SUCCESS(f"Created {made} files (now {have + made})."))
 
+    def _locality(self) -> Locality:
+        """The demo city with its minimum living standard for this year and the last."""
+        city, _ = Locality.objects.get_or_create(code="530100", defaults={"name_zh": "昆明市", "name_en": "Kunming"})
+        year = timezone.localdate().year
+        for y, amount in ((year - 1, Decimal("800.00")), (year, Decimal("830.00"))):
+            LivingStandard.objects.get_or_create(locality=city, year=y, defaults={"monthly_amount": amount})
+        return city
+
     def _organisation(self) -> tuple[Unit, list[list[Unit]]]:
         federation, _ = Unit.objects.get_or_create(
             parent=None,
             name_zh="示范市总工会",
             defaults={"name_en": "Demo City Federation of Trade Unions", "kind": UnitKind.FEDERATION},
         )
+        if federation.locality_id is None:
+            federation.locality = self._locality()
+            federation.save(update_fields=["locality"])
         groups = []
         for zh, en, group_names in BRANCHES:
             branch, _ = Unit.objects.get_or_create(
