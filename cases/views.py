@@ -8,7 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from hardship.pagination import keyset_page
+from hardship.forms import report_service_error
+from hardship.pagination import cursor_param, keyset_page
 from org.models import Unit
 from org.scoping import scope_for, units_visible_to
 
@@ -43,19 +44,6 @@ from .workflow import TRANSITIONS, FileAction, FileStatus
 HISTORY_ON_PAGE = 30
 
 
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _report_service_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     counts = dashboard_counts_for_user(user=request.user)
@@ -82,8 +70,8 @@ def file_list(request: HttpRequest) -> HttpResponse:
             field=field,
             descending=descending,
             size=settings.HARDSHIP["PAGE_SIZE"],
-            after=_int_param(request, "after"),
-            before=_int_param(request, "before"),
+            after=cursor_param(request, "after"),
+            before=cursor_param(request, "before"),
         )
         page.items = file_rows_display(user=request.user, rows=page.items)
     return render(
@@ -113,7 +101,7 @@ def _file_form(request: HttpRequest, hfile: HardshipFile | None) -> HttpResponse
                 members=members.service_rows(),
             )
         except ValidationError as exc:
-            _report_service_error(form, exc)
+            report_service_error(form, exc)
         else:
             messages.success(request, _("The file was saved."))
             return redirect(saved)
@@ -171,7 +159,7 @@ def file_tier(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             file_override_tier(hfile=hfile, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _report_service_error(form, exc)
+            report_service_error(form, exc)
         else:
             messages.success(request, _("The tier was saved."))
             return redirect(hfile)
@@ -250,7 +238,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 hfile=hfile, by=request.user, **form.cleaned_data, measures=measures.rows(), helpers=helpers.rows()
             )
         except ValidationError as exc:
-            _report_service_error(form, exc)
+            report_service_error(form, exc)
         else:
             messages.success(request, _("The assistance plan was saved."))
             return redirect(hfile)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases.selectors import file_get_for_user
+from hardship.pagination import cursor_param
 from org.scoping import scope_for
 
 from .forms import AidRequestForm, AllocateForm, DecisionForm, PayForm, ReverseForm, StatementFilterForm, TransferForm
@@ -49,11 +50,6 @@ from .workflow import EDITABLE_STATUSES, REQUEST_ROLES, AidStatus
 QUEUE_SHOWN = 200
 
 
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 def _managed_fund(request: HttpRequest, pk: int) -> Fund:
     """The fund (404 out of scope), and 403 unless the user may move its money."""
     fund = fund_get_for_user(user=request.user, pk=pk)
@@ -80,8 +76,8 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
         page = statement_page(
             fund=fund,
             size=settings.HARDSHIP["PAGE_SIZE"],
-            after=_int_param(request, "after"),
-            before=_int_param(request, "before"),
+            after=cursor_param(request, "after"),
+            before=cursor_param(request, "before"),
             **filters.cleaned_data,
         )
     context = {
@@ -177,8 +173,8 @@ def aid_list(request: HttpRequest) -> HttpResponse:
         user=request.user,
         size=settings.HARDSHIP["PAGE_SIZE"],
         status=status,
-        after=_int_param(request, "after"),
-        before=_int_param(request, "before"),
+        after=cursor_param(request, "after"),
+        before=cursor_param(request, "before"),
     )
     context = {"page": page, "status": status, "statuses": AidStatus.choices}
     return render(request, "funds/aidrequest_list.html", context)
@@ -195,7 +191,7 @@ def aid_queue(request: HttpRequest) -> HttpResponse:
 def aid_create(request: HttpRequest) -> HttpResponse:
     if not scope_for(request.user).has_role(*REQUEST_ROLES):
         raise PermissionDenied
-    file_pk = _int_param(request, "file")
+    file_pk = cursor_param(request, "file")
     if file_pk is None:
         return render(request, "funds/aidrequest_choose_file.html", {"bad": "file" in request.GET})
     hfile = file_get_for_user(user=request.user, pk=file_pk)

@@ -7,6 +7,7 @@ read inside the same SQL statement, so no personal data travels in the URL.
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet, Subquery
+from django.http import HttpRequest
 
 
 @dataclass
@@ -58,3 +59,9 @@ def keyset_page(
         next_cursor=_pk(rows[-1]) if has_next else None,
         prev_cursor=_pk(rows[0]) if has_prev else None,
     )
+
+
+def cursor_param(request: HttpRequest, name: str) -> int | None:
+    """A page cursor from the query string (`after`/`before`); anything but digits is no cursor."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None

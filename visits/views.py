@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.selectors import file_get_for_user
+from hardship.forms import report_service_error
 from hardship.pagination import keyset_page
 
 from .forms import FlagHandleForm, VisitForm
@@ -39,14 +40,6 @@ def _page(request: HttpRequest, qs, field: str):
     size = settings.HARDSHIP["PAGE_SIZE"]
     after, before = _cursor(request, "after"), _cursor(request, "before")
     return keyset_page(qs, field=field, descending=True, size=size, after=after, before=before)
-
-
-def _report_service_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -87,7 +80,7 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
                 attachments=form.cleaned_data["attachments"],
             )
         except ValidationError as exc:
-            _report_service_error(form, exc)
+            report_service_error(form, exc)
         else:
             messages.success(request, _("Visit to %(name)s recorded.") % {"name": hfile.name})
             back = request.GET.get("from") == "board"
@@ -138,7 +131,7 @@ def flag_handle_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             flag_handle(flag=flag, by=request.user, note=form.cleaned_data["note"])
         except ValidationError as exc:
-            _report_service_error(form, exc)
+            report_service_error(form, exc)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
             return redirect("visits:flag_list")

@@ -1,41 +1,17 @@
 """Races against real PostgreSQL: separate threads, separate connections, one barrier."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from cases.models import FileEvent, HardshipFile
 from cases.services import TransitionNotAllowed, file_transition
 from cases.workflow import FileAction, FileStatus
+from tests.concurrency import race
 from tests.factories import HardshipFileFactory, new_resident_id
 
 from .helpers import create_file
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def race(n: int, work) -> list:
-    """Run `work(i)` in n threads released together; return each result or exception."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - the exception is the result under test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
 
 
 def test_concurrent_filings_of_one_id_leave_exactly_one_open_file(cadre, cadre_a2, branch_chair, group_a1, group_a2):

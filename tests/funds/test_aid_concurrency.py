@@ -13,10 +13,10 @@ from funds.models import Account, AidRequest, Entry, LedgerTransaction, Transact
 from funds.services import LedgerError, aid_request_create, aid_request_decide, aid_request_pay, aid_request_submit
 from funds.workflow import AidStatus
 from hardship.money import MoneySum
+from tests.concurrency import race
 from tests.factories import funded
 
 from .helpers import assert_ledger_consistent, filed_household, medical
-from .test_concurrency import race
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

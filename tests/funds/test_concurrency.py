@@ -9,7 +9,6 @@ the product's on-disk database behaves. So the SQLite race runs, with fewer
 threads, on a migrated on-disk database in a temporary directory.
 """
 
-import threading
 from collections import Counter
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from funds.models import Account, Entry, FundBalance, LedgerTransaction, Transac
 from funds.services import LedgerError, fund_disburse, fund_reserve
 from hardship.money import MoneySum
 from org.models import Role, UnitKind
+from tests.concurrency import race
 from tests.factories import UnitFactory, UserFactory, funded
 
 from .helpers import assert_ledger_consistent
@@ -28,28 +28,6 @@ from .helpers import assert_ledger_consistent
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 AID = Decimal("90.00")
-
-
-def race(n: int, work) -> list:
-    """Run `work(i)` in n threads released together; return each result or exception."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - the exception is the result under test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def _approve_and_pay(fund, by, i: int):
