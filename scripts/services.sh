@@ -4,16 +4,22 @@
 # With REQUIRE_SERVICES=1 (CI) a missing service is an error, never a silent skip.
 set -u
 PY=${PY:-.venv/bin/python}
+# Several checkouts on one machine keep apart with their own database and Redis db number.
+DB_NAME=${HARDSHIP_DB_NAME:-hardship}
+REDIS_DB=${HARDSHIP_REDIS_DB:-14}
+export DB_NAME
 pg_up() { "$PY" - <<'PY'
+import os
 import sys
 import psycopg2
 try:
     conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=3)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = 'hardship'")
+        name = os.environ["DB_NAME"]
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cur.fetchone() is None:
-            cur.execute("CREATE DATABASE hardship")
+            cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
 except Exception:
     sys.exit(1)
@@ -30,7 +36,7 @@ PY
 }
 status=0
 if pg_up; then
-  echo "export DATABASE_URL=postgres://postgres@127.0.0.1:5432/hardship"
+  echo "export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB_NAME"
   echo ">> PostgreSQL answers at 127.0.0.1:5432: tests run on PostgreSQL." >&2
 else
   echo "unset DATABASE_URL"
@@ -41,7 +47,7 @@ else
   status=1
 fi
 if redis_up; then
-  echo "export REDIS_URL=redis://127.0.0.1:6379/14"
+  echo "export REDIS_URL=redis://127.0.0.1:6379/$REDIS_DB"
   echo ">> Redis answers at 127.0.0.1:6379: Celery tests use a real broker and worker." >&2
 else
   echo "unset REDIS_URL"
