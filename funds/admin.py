@@ -107,7 +107,10 @@ class FundBalanceAdmin(ReadOnlyAdmin):
 # requests are written by the services and only looked at here.
 
 
-admin.site.register(AidType, ConfigAdmin)
+@admin.register(AidType)
+class AidTypeAdmin(ConfigAdmin):
+    list_display = [*ConfigAdmin.list_display, "facts", "filed_only"]
+    filter_horizontal = ["tiers"]
 
 
 class AmountBandInline(admin.TabularInline):

@@ -108,6 +108,22 @@ class AidRequestForm(forms.Form):
     child = forms.ModelChoiceField(label=_("Child"), required=False, queryset=Member.objects.none())
     stage = forms.ChoiceField(label=_("School stage"), required=False, choices=[("", "—"), *Schooling.choices])
     event = forms.CharField(label=_("Disaster or accident"), required=False, max_length=200)
+    occasion = forms.CharField(
+        label=_("Event or occasion"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "For example the flood or the illness episode. Aid of one type for one occasion is given once, "
+            "whichever level of the union pays it."
+        ),
+    )
+    duplicate_reason = forms.CharField(
+        label=_("Why aid is asked again for this occasion"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when the household already has a request of this type for the same occasion."),
+    )
 
     def __init__(self, *args: Any, funds, members, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,6 +135,7 @@ class AidRequestForm(forms.Form):
         self.helper = _helper()
         self.helper.layout = Layout(
             Fieldset(_("Request"), "aid_type", "fund", "requested_amount", "justification"),
+            Fieldset(_("Occasion"), "occasion", "duplicate_reason"),
             Fieldset(_("Medical facts"), "total_cost", "insurance", "other_aid", "invoice_numbers", "special_factor"),
             Fieldset(_("Education facts"), "child", "stage"),
             Fieldset(_("Disaster facts"), "event"),
@@ -140,12 +157,14 @@ class AidRequestForm(forms.Form):
             child=data.get("child"),
             stage=data.get("stage") or "",
             event=data.get("event") or "",
+            occasion=data.get("occasion") or "",
+            duplicate_reason=data.get("duplicate_reason") or "",
         )
 
     @classmethod
     def initial_for(cls, request) -> dict[str, Any]:
         fields = ("aid_type", "fund", "requested_amount", "justification", "total_cost", "insurance", "other_aid",
-                  "special_factor", "child", "stage", "event")  # fmt: skip
+                  "special_factor", "child", "stage", "event", "occasion", "duplicate_reason")  # fmt: skip
         initial = {name: getattr(request, name) for name in fields}
         initial["invoice_numbers"] = "\n".join(i.number for i in request.invoices.all())
         return initial

@@ -39,6 +39,7 @@ from .services import (
     aid_request_submit,
     aid_request_update,
     decision_authority,
+    duplicates_of,
     fund_allocate,
     fund_may_manage,
     fund_transfer,
@@ -250,6 +251,7 @@ def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "aid": aid,
         "derivation": aid_derivation(request=aid),
+        "duplicates": list(duplicates_of(aid)),
         "may_edit": aid.status in EDITABLE_STATUSES and may_request(user=user, hfile=aid.file),
         "may_decide": may_decide,
         "may_pay": aid.status in (AidStatus.APPROVED, AidStatus.PAID) and fund_may_manage(user=user, fund=aid.fund),
@@ -323,5 +325,5 @@ def aid_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     aid = aid_detail_for_user(user=request.user, pk=pk)
     if aid.status != AidStatus.PAID:
         raise Http404
-    context = {"aid": aid, "derivation": aid_derivation(request=aid)}
+    context = {"aid": aid, "derivation": aid_derivation(request=aid), "duplicates": list(duplicates_of(aid))}
     return render(request, "funds/aidrequest_receipt.html", context)

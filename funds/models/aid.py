@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import ConfigItem, HardshipFile, Member, Schooling
+from cases.models import ConfigItem, HardshipFile, Member, Schooling, Tier
 from hardship.money import ABSURD_AMOUNT, MoneyField
 from org.models import Role, Unit, UnitKind
 from org.scoping import ScopedQuerySet
@@ -45,6 +45,13 @@ class AidType(ConfigItem):
         _("filed households only"),
         default=True,
         help_text=_("Untick for temporary relief, which also reaches households not (yet) on file."),
+    )
+    tiers = models.ManyToManyField(
+        Tier,
+        verbose_name=_("tiers that qualify"),
+        blank=True,
+        related_name="+",
+        help_text=_("Only households of these tiers may receive this aid. None chosen: every tier."),
     )
 
     class Meta(ConfigItem.Meta):
@@ -225,6 +232,10 @@ class AidRequest(models.Model):
     )
     stage = models.CharField(_("school stage"), max_length=20, choices=Schooling.choices, blank=True)
     event = models.CharField(_("disaster or accident"), max_length=200, blank=True)
+    # The duplicate-aid guard: one household, one type, one occasion, one request (unless justified).
+    occasion = models.CharField(_("event or occasion"), max_length=200, blank=True)
+    occasion_key = models.CharField(max_length=200, blank=True, editable=False)
+    duplicate_reason = models.TextField(_("why aid is asked again for this occasion"), max_length=2000, blank=True)
 
     reservation = models.ForeignKey(
         LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

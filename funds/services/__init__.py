@@ -16,6 +16,7 @@ from .aid import (
     pay_key,
     resolve_unit,
 )
+from .guards import check_duplicates, check_eligible, duplicates_of, occasion_key
 from .ledger import (
     ALLOCATION_LIMIT,
     MANAGE_ROLES,
@@ -51,6 +52,10 @@ __all__ = [
     "aid_request_update",
     "already_received",
     "approval_chain",
+    "check_duplicates",
+    "check_eligible",
+    "duplicates_of",
+    "occasion_key",
     "decision_authority",
     "may_request",
     "pay_key",

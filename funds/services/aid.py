@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import HardshipFile, Member, PlanHelper, Schooling
-from cases.workflow import FileStatus
 from hardship.money import ABSURD_AMOUNT, MoneySum, quantize
 from org.models import Unit
 from org.scoping import scope_for
@@ -34,6 +33,7 @@ from ..models import (
     RuleKind,
 )
 from ..workflow import EDITABLE_STATUSES, REQUEST_ROLES, TRANSITIONS, AidAction, AidStatus
+from .guards import check_duplicates, check_eligible
 from .ledger import ZERO, LedgerError, fund_disburse, fund_may_manage, fund_reserve, transaction_reverse, year_start
 
 NO_RULE = RuleSpec(kind=RuleKind.FIXED)
@@ -56,6 +56,8 @@ class AidData:
     child: Member | None = None
     stage: str = ""
     event: str = ""
+    occasion: str = ""
+    duplicate_reason: str = ""
 
 
 # Reads the services and the pages share.
@@ -152,14 +154,6 @@ def may_request(*, user, hfile: HardshipFile) -> bool:
 # Validation shared by create, edit and submit.
 
 
-def _eligible(hfile: HardshipFile, aid_type: AidType) -> None:
-    if hfile.status == FileStatus.FILED:
-        return
-    if not aid_type.filed_only and hfile.status != FileStatus.CLOSED:
-        return
-    raise ValidationError({"aid_type": _("%(type)s is only for filed households.") % {"type": aid_type}})
-
-
 def _clean_amount(value, name: str) -> Decimal:
     try:
         amount = quantize(Decimal(value))
@@ -226,7 +220,7 @@ def _fill(request: AidRequest, data: AidData, by) -> list[str]:
     hfile = request.file
     if not data.aid_type.is_active:
         raise ValidationError({"aid_type": _("This aid type is no longer in use.")})
-    _eligible(hfile, data.aid_type)
+    check_eligible(hfile, data.aid_type)
     _check_fund(hfile, data.fund, by)
     amount = _clean_amount(data.requested_amount, "requested_amount")
     if amount <= 0:
@@ -237,6 +231,8 @@ def _fill(request: AidRequest, data: AidData, by) -> list[str]:
         setattr(request, name, value)
     request.aid_type, request.fund, request.requested_amount = data.aid_type, data.fund, amount
     request.justification = data.justification.strip()
+    request.occasion, request.duplicate_reason = data.occasion.strip(), data.duplicate_reason.strip()
+    check_duplicates(request)
     _check_suggestion(request)
     return invoices
 
@@ -275,6 +271,11 @@ def _lock(request: AidRequest) -> AidRequest:
     return AidRequest.objects.select_for_update(of=("self",)).select_related(*related).get(pk=request.pk)
 
 
+def _lock_file(pk: int) -> HardshipFile:
+    """The household's row, locked: requests for one household are written one at a time (duplicate guard)."""
+    return HardshipFile.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)
+
+
 def _require_requester(by, hfile: HardshipFile) -> None:
     if not may_request(user=by, hfile=hfile):
         raise PermissionDenied(_("Your role does not allow requesting aid in %(unit)s.") % {"unit": hfile.unit})
@@ -286,7 +287,7 @@ def _require_requester(by, hfile: HardshipFile) -> None:
 @transaction.atomic
 def aid_request_create(*, hfile: HardshipFile, data: AidData, by) -> AidRequest:
     """Start a draft request for a household, with its facts and the suggested amount."""
-    hfile = HardshipFile.objects.select_related("unit").get(pk=hfile.pk)
+    hfile = _lock_file(hfile.pk)
     _require_requester(by, hfile)
     request = AidRequest(file=hfile, federation_id=hfile.federation_id, created_by=by)
     invoices = _fill(request, data, by)
@@ -300,6 +301,7 @@ def aid_request_create(*, hfile: HardshipFile, data: AidData, by) -> AidRequest:
 def aid_request_update(*, request: AidRequest, data: AidData, by) -> AidRequest:
     """Change a draft or returned request."""
     request = _lock(request)
+    request.file = _lock_file(request.file_id)
     _require_requester(by, request.file)
     if request.status not in EDITABLE_STATUSES:
         raise ValidationError(_("Only a draft or returned request can be changed."))
@@ -319,10 +321,12 @@ def _set_level(request: AidRequest, chain: list[ApprovalStep], level: int) -> No
 def aid_request_submit(*, request: AidRequest, by, comment: str = "") -> AidRequest:
     """Send the request to the first level of its approval chain."""
     request = _lock(request)
+    request.file = _lock_file(request.file_id)
     _require_requester(by, request.file)
     if request.status not in TRANSITIONS[AidAction.SUBMIT].sources:
         raise ValidationError(_("This request has already been submitted."))
-    _eligible(request.file, request.aid_type)
+    check_eligible(request.file, request.aid_type)
+    check_duplicates(request)
     _check_suggestion(request)
     chain = approval_chain(aid_type=request.aid_type, amount=request.requested_amount)
     if not chain:
