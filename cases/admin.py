@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from org.models import Locality
 
-from .models import Cause, HardshipFile, LivingStandard, MeasureHeading, Member, Tier, TierRule
+from .models import Cause, HardshipFile, LivingStandard, MeasureHeading, Member, ReliefRule, Tier, TierRule
 
 
 class ConfigAdmin(admin.ModelAdmin):
@@ -58,3 +58,11 @@ class HardshipFileAdmin(SimpleHistoryAdmin):
     list_select_related = ["unit", "tier"]
     raw_id_fields = ["unit"]
     inlines = [MemberInline]
+
+
+@admin.register(ReliefRule)
+class ReliefRuleAdmin(SimpleHistoryAdmin):
+    """A household meets the relief rule when any active rule holds (cases/relief_rules.py); a chair confirms."""
+
+    list_display = ["priority", "kind", "factor", "months", "is_active"]
+    list_editable = ["is_active"]

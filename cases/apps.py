@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Hardship files")
+
+    def ready(self) -> None:
+        from . import relief  # noqa: F401 - the relief rules' cache receiver and the notification renderer

@@ -332,11 +332,20 @@ class PlanForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
+    goals_met_on = forms.DateField(
+        label=_("Goals met on"),
+        required=False,
+        widget=DATE,
+        help_text=_("When the helpers judge the goal reached; one of the relief rules reads it."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean_goals_met_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data["goals_met_on"])
 
 
 class MeasureForm(forms.Form):

@@ -18,6 +18,7 @@ from org.people import display_name
 from org.scoping import ScopedQuerySet
 
 from .idcard import validate_resident_id
+from .relief_models import IncomeObservation, ReliefProposal, ReliefRule  # noqa: F401 (registered with the app)
 from .workflow import CloseReason, FileAction, FileStatus
 
 ID_NUMBER_MAX = 18
@@ -332,6 +333,10 @@ class HardshipFile(models.Model):
     def tier_overridden(self) -> bool:
         return self.overridden_at is not None
 
+    def in_transition(self, today: dt.date) -> bool:
+        """Relieved and still within the transition period, when policies stay unchanged."""
+        return self.status == FileStatus.RELIEVED and bool(self.transition_ends_on and self.transition_ends_on >= today)
+
     @property
     def rigid_expenditure(self) -> Decimal:
         return self.medical_costs + self.schooling_costs + self.disaster_losses
@@ -440,6 +445,8 @@ class AssistancePlan(models.Model):
     goal = models.TextField(_("goal"), max_length=2000)
     guarantees = models.JSONField(_("guarantees aimed at"), default=list, blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    # Set when the helpers judge the goal reached: one of the relief rules (cases/relief_rules.py) reads it.
+    goals_met_on = models.DateField(_("goals met on"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])

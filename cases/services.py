@@ -282,6 +282,9 @@ def file_save(
     hfile.save(update_fields=["household_size", "household_income", "per_capita_income", *TIER_FIELDS, "updated_at"])
     if created:
         FileEvent.objects.create(file=hfile, action="create", to_status=hfile.status, actor=by)
+    from .relief import income_observe_card
+
+    income_observe_card(hfile=hfile, by=by)
     return hfile
 
 
@@ -405,6 +408,10 @@ def file_transition(*, hfile: HardshipFile, action: str, by, comment: str = "", 
     FileEvent.objects.create(
         file=hfile, action=action, from_status=from_status, to_status=hfile.status, actor=by, comment=comment
     )
+    if from_status == FileStatus.FILED:
+        from .relief import relief_withdraw_pending
+
+        relief_withdraw_pending(hfile=hfile, by=by, note=comment)
     return hfile
 
 
@@ -418,6 +425,7 @@ def plan_save(
     target_date: dt.date | None,
     measures: list[dict[str, Any]],
     helpers: list[dict[str, Any]],
+    goals_met_on: dt.date | None = None,
 ) -> AssistancePlan:
     """Create or replace a file's assistance plan, its measures and its helpers."""
     hfile = HardshipFile.objects.select_for_update().select_related("unit").get(pk=hfile.pk)
@@ -427,8 +435,10 @@ def plan_save(
     if len(helpers) > MAX_HELPERS:
         raise ValidationError(_("A household has at most %(n)d responsible helpers.") % {"n": MAX_HELPERS})
     _check_helpers_in_scope(by, [h["user"] for h in helpers])
+    if goals_met_on and goals_met_on > timezone.localdate():
+        raise ValidationError({"goals_met_on": _("The goals cannot be met on a future date.")})
     plan = AssistancePlan.objects.filter(file=hfile).first() or AssistancePlan(file=hfile)
-    plan.goal, plan.guarantees, plan.target_date = goal, guarantees, target_date
+    plan.goal, plan.guarantees, plan.target_date, plan.goals_met_on = goal, guarantees, target_date, goals_met_on
     plan._history_user = by
     plan.save()
     _replace_children(plan.measures.all(), [PlanMeasure(plan=plan, **m) for m in measures], by)

@@ -257,7 +257,12 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _plan_initial(plan) -> dict:
     if plan is None:
         return {}
-    return {"goal": plan.goal, "guarantees": plan.guarantees, "target_date": plan.target_date}
+    return {
+        "goal": plan.goal,
+        "guarantees": plan.guarantees,
+        "target_date": plan.target_date,
+        "goals_met_on": plan.goals_met_on,
+    }
 
 
 def _plan_rows(plan, related: str, fields: tuple[str, ...]) -> list[dict]:

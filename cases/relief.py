@@ -1,0 +1,257 @@
+"""Relief (脱困): monthly per-capita figures, whether a file meets the relief rule, proposals and a chair's decision.
+
+`relief_propose` is called from the file page and from the annual review's
+"propose relief" outcome; `relief_confirm` is a branch chair's step that takes the
+file to RELIEVED and starts its transition period.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hardship.money import ABSURD_AMOUNT, quantize
+from hardship.versioned import bump, remember
+from notices.kinds import register
+from notices.services import notifications_create
+from org.models import Membership, Role
+from org.scoping import scope_for
+
+from . import relief_rules
+from .models import AssistancePlan, HardshipFile, LivingStandard
+from .relief_models import IncomeObservation, ObservationSource, ProposalStatus, ReliefBasis, ReliefProposal, ReliefRule
+from .services import add_years, file_transition
+from .workflow import CADRE_ROLES, CHAIR_ROLES, FileAction, FileStatus
+
+# Households whose monthly figures are worth keeping: on file, or relieved and checked on.
+OBSERVED_STATUSES = frozenset({FileStatus.FILED, FileStatus.RELIEVED})
+PROPOSE_ROLES = CADRE_ROLES
+CONFIRM_ROLES = CHAIR_ROLES
+
+
+# --- the rules and the assessment ---------------------------------------------------------------
+
+
+def active_relief_rules() -> list[relief_rules.Rule]:
+    """The active relief rules in priority order, cached per data version."""
+
+    def compute() -> list[relief_rules.Rule]:
+        return [
+            relief_rules.Rule(pk=r.pk, kind=r.kind, factor=r.factor, months=r.months)
+            for r in ReliefRule.objects.filter(is_active=True)
+        ]
+
+    return remember(("config", "reliefrule"), compute)
+
+
+@receiver([post_save, post_delete], sender=ReliefRule)
+def _relief_rules_changed(**kwargs) -> None:
+    bump()
+
+
+def _goals_met_on(hfile: HardshipFile) -> dt.date | None:
+    try:
+        return hfile.plan.goals_met_on
+    except AssistancePlan.DoesNotExist:
+        return None
+
+
+def file_relief_assessment(*, hfile: HardshipFile, today: dt.date | None = None) -> relief_rules.Assessment:
+    """Whether the file meets the relief rule today: figures, standards and plan, in three queries at most."""
+    today = today or timezone.localdate()
+    rules = active_relief_rules()
+    needed = relief_rules.months_needed(rules)
+    first = relief_rules.month_start(today)
+    for _i in range(needed - 1):
+        first = relief_rules.previous_month(first)
+    figures: dict[dt.date, Decimal] = {}
+    standards: dict[int, Decimal | None] = {}
+    if needed > 1:
+        figures = dict(hfile.income_observations.filter(month__gte=first).values_list("month", "per_capita").order_by())
+        standards = _standards(hfile, range(first.year, today.year + 1))
+    return relief_rules.assess(
+        rules=rules, figures=figures, standards=standards, goals_met_on=_goals_met_on(hfile), today=today
+    )
+
+
+def _standards(hfile: HardshipFile, years: range) -> dict[int, Decimal | None]:
+    locality = hfile.unit.effective_locality()
+    if locality is None:
+        return {}
+    rows = LivingStandard.objects.filter(locality=locality, year__in=list(years))
+    return dict(rows.values_list("year", "monthly_amount"))
+
+
+def file_relief_explanation(*, hfile: HardshipFile, assessment: relief_rules.Assessment) -> list[str]:
+    from django.utils.translation import get_language
+
+    locality = hfile.unit.effective_locality()
+    name = ""
+    if locality is not None:
+        name = (locality.name_en or locality.name_zh) if (get_language() or "").startswith("en") else locality.name_zh
+    return [line for line in relief_rules.explain(assessment, locality=name) if line]
+
+
+# --- monthly figures ------------------------------------------------------------------------------
+
+
+def _require(by, hfile: HardshipFile, roles: frozenset[str], message: str) -> None:
+    if not scope_for(by).roles_at(hfile.unit) & roles:
+        raise PermissionDenied(message)
+
+
+def income_observe(
+    *, hfile: HardshipFile, by, month: dt.date, household_income: Decimal, source: str = ObservationSource.VISIT
+) -> IncomeObservation:
+    """Record the household's income for a month; the per-capita figure is derived as the tier's is, for one month."""
+    _require(by, hfile, CADRE_ROLES, _("Your role does not allow recording the household's income."))
+    if hfile.status not in OBSERVED_STATUSES:
+        raise ValidationError(_("Monthly figures are recorded for filed and relieved households only."))
+    month = relief_rules.month_start(month)
+    if month > timezone.localdate():
+        raise ValidationError({"month": _("The month cannot be in the future.")})
+    if household_income is None or household_income < 0 or household_income > ABSURD_AMOUNT:
+        raise ValidationError({"household_income": _("Enter the household's income that month, in yuan.")})
+    rigid = quantize(hfile.rigid_expenditure / 12)
+    figure = quantize((household_income - rigid) / max(hfile.household_size, 1))
+    return _observe(hfile, by, month, quantize(household_income), rigid, figure, source)
+
+
+def income_observe_card(*, hfile: HardshipFile, by) -> IncomeObservation | None:
+    """After a filed card is saved (or reviewed): its per-capita figure becomes this month's figure."""
+    if hfile.status not in OBSERVED_STATUSES:
+        return None
+    figure = hfile.per_capita_net if hfile.per_capita_net is not None else hfile.per_capita_income
+    rigid = quantize(hfile.rigid_expenditure / 12)
+    month = relief_rules.month_start(timezone.localdate())
+    return _observe(hfile, by, month, hfile.household_income, rigid, figure, ObservationSource.CARD)
+
+
+def _observe(hfile, by, month, income, rigid, figure, source) -> IncomeObservation:
+    row = IncomeObservation.objects.filter(file=hfile, month=month).first()
+    row = row or IncomeObservation(file=hfile, month=month)
+    row.household_income, row.rigid_monthly, row.members = income, rigid, hfile.household_size
+    row.per_capita, row.source, row.recorded_by = figure, source, by
+    row._history_user = by
+    row.save()
+    return row
+
+
+# --- proposals and decisions -----------------------------------------------------------------------
+
+
+def _locked(hfile: HardshipFile) -> HardshipFile:
+    return HardshipFile.objects.select_for_update().select_related("unit").get(pk=hfile.pk)
+
+
+@transaction.atomic
+def relief_propose(*, hfile: HardshipFile, by, basis: str, note: str = "") -> ReliefProposal:
+    """Propose relieving a filed household on a basis the active relief rules accept; a branch chair decides."""
+    hfile = _locked(hfile)
+    _require(by, hfile, PROPOSE_ROLES, _("Your role does not allow proposing relief."))
+    if hfile.status != FileStatus.FILED:
+        raise ValidationError(
+            _("Only a filed household can be proposed for relief; this file is %(status)s.")
+            % {"status": hfile.get_status_display()}
+        )
+    if basis not in ReliefBasis.values:
+        raise ValidationError({"basis": _("Choose the basis of the proposal.")})
+    if ReliefProposal.objects.pending().filter(file=hfile).exists():
+        raise ValidationError(_("A relief proposal for this household is already waiting for a chair."))
+    assessment = file_relief_assessment(hfile=hfile)
+    _check_basis(assessment, basis)
+    proposal = ReliefProposal.objects.create(
+        file=hfile, basis=basis, note=note.strip(), assessment=relief_rules.record(assessment), proposed_by=by
+    )
+    _notify_chairs(proposal, by)
+    return proposal
+
+
+def _check_basis(assessment: relief_rules.Assessment, basis: str) -> None:
+    if not assessment.has_rule(basis):
+        raise ValidationError({"basis": _("No active relief rule accepts this basis.")})
+    if not assessment.holds(basis):
+        raise ValidationError(
+            {"basis": _("The household does not meet the relief rule on this basis: see the relief panel for why.")}
+        )
+
+
+def _pending(hfile: HardshipFile) -> ReliefProposal:
+    proposal = ReliefProposal.objects.select_for_update().pending().filter(file=hfile).first()
+    if proposal is None:
+        raise ValidationError(_("There is no relief proposal waiting for this household."))
+    return proposal
+
+
+@transaction.atomic
+def relief_confirm(*, hfile: HardshipFile, by, note: str = "") -> HardshipFile:
+    """A branch chair confirms the pending proposal: the file is relieved and its transition period starts."""
+    hfile = _locked(hfile)
+    _require(by, hfile, CONFIRM_ROLES, _("Only a branch chair may confirm relief."))
+    proposal = _pending(hfile)
+    if hfile.status != FileStatus.FILED:
+        raise ValidationError(_("Only a filed household can be relieved."))
+    _check_basis(file_relief_assessment(hfile=hfile), proposal.basis)
+    today = timezone.localdate()
+    proposal.status, proposal.decided_by, proposal.decided_at = ProposalStatus.CONFIRMED, by, timezone.now()
+    proposal.decision_note = note.strip()
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    reason = proposal.get_basis_display()
+    if proposal.note:
+        reason = f"{reason}: {proposal.note}"
+    return file_transition(
+        hfile=hfile,
+        action=FileAction.RELIEVE,
+        by=by,
+        comment=note.strip(),
+        relieved_on=today,
+        relief_reason=reason,
+        transition_ends_on=add_years(today, settings.HARDSHIP["TRANSITION_YEARS"]),
+    )
+
+
+@transaction.atomic
+def relief_reject(*, hfile: HardshipFile, by, note: str) -> ReliefProposal:
+    """A branch chair turns the pending proposal down, saying why; the household stays on file."""
+    hfile = _locked(hfile)
+    _require(by, hfile, CONFIRM_ROLES, _("Only a branch chair may decide on relief."))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why the proposal is rejected.")})
+    proposal = _pending(hfile)
+    proposal.status, proposal.decided_by, proposal.decided_at = ProposalStatus.REJECTED, by, timezone.now()
+    proposal.decision_note = note.strip()
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return proposal
+
+
+def relief_withdraw_pending(*, hfile: HardshipFile, by, note: str) -> int:
+    """The file left FILED another way (closed, handed over): a waiting proposal no longer applies."""
+    return (
+        ReliefProposal.objects.pending()
+        .filter(file=hfile)
+        .update(status=ProposalStatus.WITHDRAWN, decided_by=by, decided_at=timezone.now(), decision_note=note[:2000])
+    )
+
+
+def _notify_chairs(proposal: ReliefProposal, by) -> None:
+    """Leave a notification for the branch chairs over the household's unit, in the proposal's transaction."""
+    hfile = proposal.file
+    chairs = set(
+        Membership.objects.filter(role=Role.BRANCH_CHAIR, unit_id__in=hfile.unit.ancestor_ids(), unit__is_active=True)
+        .exclude(user=by)
+        .values_list("user_id", flat=True)
+    )
+    params, link = {"file": hfile.pk, "name": hfile.name}, hfile.get_absolute_url()
+    notifications_create(rows=[(user_id, "cases.relief_proposed", params, link) for user_id in chairs])
+
+
+@register("cases.relief_proposed")
+def _relief_proposed(params: dict) -> tuple[str, str]:
+    title = _("Relief proposed for %(name)s") % {"name": params["name"]}
+    return title, _("The household meets the relief rule; a branch chair confirms or rejects the proposal.")
