@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class FundsConfig(AppConfig):
     name = "funds"
     verbose_name = _("Funds and aid")
+
+    def ready(self) -> None:
+        from . import notices  # noqa: F401 - register the aid notifications' renderers

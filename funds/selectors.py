@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.shortcuts import get_object_or_404
@@ -31,7 +32,7 @@ from .models import (
     FundBalance,
     LedgerTransaction,
 )
-from .services import ZERO, held_total, year_start
+from .services import ZERO, held_total, queue_version, with_waiting_since, year_start
 from .workflow import AidStatus
 
 
@@ -242,13 +243,34 @@ def approval_queue_for_user(*, user) -> QuerySet:
                 mine |= Q(approver_role=role, approver_unit__path__startswith=path)
     helped = PlanHelper.objects.filter(plan__file=OuterRef("file"), user__in=holders)
     return (
-        aid_list_for_user(user=user)
+        with_waiting_since(aid_list_for_user(user=user))
         .filter(mine, status=AidStatus.IN_APPROVAL)
         .exclude(created_by__in=holders)
         .exclude(Exists(helped))
         .select_related("file", "aid_type", "fund", "approver_unit")
         .order_by("updated_at", "pk")
     )
+
+
+# The navigation badge says "99+" beyond this: counting stops there, so the query stays cheap.
+QUEUE_BADGE_CAP = 99
+# A delegation starting or ending changes a queue without any request moving: counts live a minute at most.
+QUEUE_COUNT_TIMEOUT = 60
+
+
+def approval_queue_count(*, user) -> int:
+    """How many requests wait for the user's decision, up to QUEUE_BADGE_CAP + 1: the navigation badge.
+
+    Every page shows it, so it is cached per user until any request changes level (queue_version).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    key = f"funds:queue:{queue_version()}:{user.pk}"
+    count = cache.get(key)
+    if count is None:
+        count = approval_queue_for_user(user=user)[: QUEUE_BADGE_CAP + 1].count()
+        cache.set(key, count, QUEUE_COUNT_TIMEOUT)
+    return count
 
 
 def request_funds_for_user(*, user, hfile) -> QuerySet:

@@ -29,6 +29,8 @@ class AidAction(models.TextChoices):
     RETURN = "return", _("Returned for changes")
     PAY = "pay", _("Paid")
     REVERSE = "reverse", _("Payment reversed")
+    # Waited too long at a level: the next level up decides instead (funds.services.escalation).
+    ESCALATE = "escalate", _("Escalated")
 
 
 # Who decides: requesters are cadres and chairs of the household's unit; approvers come from

@@ -305,7 +305,10 @@ class AidDecision(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
     from_status = models.CharField(max_length=20, choices=AidStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=AidStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty only for what the system does by itself: an escalation after too long a wait.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     on_behalf_of = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -11,11 +11,14 @@ from .aid import (
     aid_request_update,
     already_received,
     approval_chain,
+    approval_steps,
     decision_authority,
     may_request,
     pay_key,
     resolve_unit,
 )
+from .aid_notices import aid_notify, approvers_of, queue_version
+from .escalation import aid_request_escalate, aid_requests_escalate, escalation_target, with_waiting_since
 from .guards import check_duplicates, check_eligible, duplicates_of, occasion_key
 from .ledger import (
     ALLOCATION_LIMIT,
@@ -56,7 +59,15 @@ __all__ = [
     "check_eligible",
     "duplicates_of",
     "occasion_key",
+    "approval_steps",
     "decision_authority",
+    "aid_notify",
+    "approvers_of",
+    "queue_version",
+    "aid_request_escalate",
+    "aid_requests_escalate",
+    "escalation_target",
+    "with_waiting_since",
     "may_request",
     "pay_key",
     "resolve_unit",

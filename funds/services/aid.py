@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,7 @@ from ..models import (
     RuleKind,
 )
 from ..workflow import EDITABLE_STATUSES, REQUEST_ROLES, TRANSITIONS, AidAction, AidStatus
+from .aid_notices import aid_notify
 from .guards import check_duplicates, check_eligible
 from .ledger import ZERO, LedgerError, fund_disburse, fund_may_manage, fund_reserve, transaction_reverse, year_start
 
@@ -95,12 +97,17 @@ def aid_derivation(*, request: AidRequest) -> Derivation:
     return suggest_amount(rule_for(request.aid_type), facts_of(request), received)
 
 
-def approval_chain(*, aid_type: AidType, amount: Decimal) -> list[ApprovalStep]:
-    """The levels a request of this type and amount goes through: the type's own steps, else the default ones."""
+def approval_steps(*, aid_type: AidType) -> QuerySet:
+    """Every level configured for the type: its own steps, else the default ones, whatever the amount."""
     steps = ApprovalStep.objects.filter(aid_type=aid_type)
     if not steps.exists():
         steps = ApprovalStep.objects.filter(aid_type__isnull=True)
-    return list(steps.filter(applies_above__lt=amount).order_by("level"))
+    return steps.order_by("level")
+
+
+def approval_chain(*, aid_type: AidType, amount: Decimal) -> list[ApprovalStep]:
+    """The levels a request of this type and amount goes through."""
+    return list(approval_steps(aid_type=aid_type).filter(applies_above__lt=amount))
 
 
 def resolve_unit(*, unit: Unit, unit_kind: str) -> Unit:
@@ -259,11 +266,16 @@ def _claim_invoices(request: AidRequest, numbers: list[str]) -> None:
         raise ValidationError({"invoice_numbers": taken}) from None
 
 
-def _record(request: AidRequest, action: str, by, *, before: str, comment: str = "", level: int | None = None) -> None:
-    AidDecision.objects.create(
+def _record(
+    request: AidRequest, action: str, by, *, before: str, comment: str = "", level: int | None = None, on_behalf=None
+) -> AidDecision:
+    """The audit row of a step, and the notifications it causes, in the same transaction."""
+    decision = AidDecision.objects.create(
         request=request, action=action, level=level, from_status=before, to_status=request.status,
-        actor=by, comment=comment.strip(),
+        actor=by, on_behalf_of=on_behalf, comment=comment.strip(),
     )  # fmt: skip
+    aid_notify(request=request, decision=decision)
+    return decision
 
 
 def _lock(request: AidRequest) -> AidRequest:
@@ -357,10 +369,7 @@ def aid_request_decide(*, request: AidRequest, action: str, by, comment: str = "
     else:
         request.status, request.approver_role, request.approver_unit = rule.target, "", None
     request.save()
-    AidDecision.objects.create(
-        request=request, action=action, level=decided_level, from_status=before, to_status=request.status,
-        actor=by, on_behalf_of=on_behalf, comment=comment.strip(),
-    )  # fmt: skip
+    _record(request, action, by, before=before, comment=comment, level=decided_level, on_behalf=on_behalf)
     return request
 
 

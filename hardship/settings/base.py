@@ -184,6 +184,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "visits.tasks.visits_flag_missed_task",
         "schedule": crontab(minute=0, hour=1),
     },
+    # 07:30 every day: aid requests waiting AID_ESCALATE_AFTER_DAYS at one level go to the next level up; a
+    # re-run the same day finds them freshly escalated and moves nothing.
+    "aid-escalate": {
+        "task": "funds.tasks.aid_escalate_task",
+        "schedule": crontab(minute=30, hour=7),
+    },
 }
 
 HARDSHIP = {
@@ -214,6 +220,8 @@ HARDSHIP = {
     # Rows read per database round trip, and households listed in one digest (the rest are counted).
     "REMINDER_CHUNK": 2000,
     "REMINDER_LIST_MAX": 100,
+    # Aid requests waiting this many days at one approval level escalate to the next level up.
+    "AID_ESCALATE_AFTER_DAYS": int(os.environ.get("AID_ESCALATE_AFTER_DAYS", "7")),
     # Absolute links in e-mails start with this.
     "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000"),
 }
