@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from org.models import Locality
 
 from .models import Cause, HardshipFile, LivingStandard, MeasureHeading, Member, ReliefRule, Tier, TierRule
+from .notice_models import FederationPolicy
 
 
 class ConfigAdmin(admin.ModelAdmin):
@@ -66,3 +67,11 @@ class ReliefRuleAdmin(SimpleHistoryAdmin):
 
     list_display = ["priority", "kind", "factor", "months", "is_active"]
     list_editable = ["is_active"]
+
+
+@admin.register(FederationPolicy)
+class FederationPolicyAdmin(admin.ModelAdmin):
+    """Per federation: whether households need a public notice before filing, and when reviews show."""
+
+    list_display = ["federation", "notice_required", "notice_working_days", "review_lead_days"]
+    list_select_related = ["federation"]

@@ -18,8 +18,9 @@ from org.people import display_name
 from org.scoping import ScopedQuerySet
 
 from .idcard import validate_resident_id
+from .notice_models import FederationPolicy, NoticeEntry, Objection, PublicNotice  # noqa: F401 (registered with the app)
 from .relief_models import IncomeObservation, ReliefProposal, ReliefRule  # noqa: F401 (registered with the app)
-from .workflow import CloseReason, FileAction, FileStatus
+from .workflow import CloseReason, FileAction, FileRecord, FileStatus
 
 ID_NUMBER_MAX = 18
 
@@ -422,7 +423,9 @@ class FileEvent(models.Model):
     """An audit row for every lifecycle step: who, when, from what to what, and why."""
 
     file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=20, choices=[("create", _("Created")), *FileAction.choices])
+    action = models.CharField(
+        _("action"), max_length=20, choices=[("create", _("Created")), *FileAction.choices, *FileRecord.choices]
+    )
     from_status = models.CharField(max_length=20, choices=FileStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=FileStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

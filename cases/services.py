@@ -32,6 +32,7 @@ from .models import (
     Tier,
     TierRule,
 )
+from .notice import filing_blocker
 from .workflow import (
     CHAIR_ROLES,
     CREATE_ROLES,
@@ -335,6 +336,9 @@ def _on_file(hfile: HardshipFile, by, details: dict[str, Any]) -> None:
         missing.append(_("a primary cause"))
     if missing:
         raise TransitionNotAllowed(_("Before filing, the card needs %(what)s.") % {"what": ", ".join(missing)})
+    blocked = filing_blocker(hfile)
+    if blocked:
+        raise TransitionNotAllowed(blocked)
     today = timezone.localdate()
     hfile.filed_on = today
     hfile.review_due_on = details.get("review_due_on") or add_years(today, 1)

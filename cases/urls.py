@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notice_views, views
 
 app_name = "cases"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("files/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
     path("files/<int:pk>/tier/", views.file_tier, name="file_tier"),
     path("files/<int:pk>/step/<slug:action>/", views.file_transition_page, name="file_transition"),
+    path("notices/", notice_views.notice_list, name="notice_list"),
+    path("notices/new/", notice_views.notice_new, name="notice_create"),
+    path("notices/<int:pk>/", notice_views.notice_detail, name="notice_detail"),
+    path("files/<int:pk>/objections/new/", notice_views.objection_new, name="objection_create"),
+    path("objections/<int:pk>/decide/", notice_views.objection_decide_page, name="objection_decide"),
 ]

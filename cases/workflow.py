@@ -27,6 +27,15 @@ class FileAction(models.TextChoices):
     REOPEN = "reopen", _("Reopen")
 
 
+class FileRecord(models.TextChoices):
+    """Steps recorded in a file's events that leave its status as it is."""
+
+    NOTICE = "notice", _("Put on public notice")
+    OBJECTION = "objection", _("Objection recorded")
+    OBJECTION_DECIDED = "objection_decided", _("Objection decided")
+    REVIEW = "review", _("Annual review")
+
+
 class CloseReason(models.TextChoices):
     INELIGIBLE = "ineligible", _("No longer eligible")
     DECEASED = "deceased", _("Deceased")

@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.workflow import FileStatus
+from tests.cases.notice_helpers import notice_args, noticed_file_args, objection_args
 from tests.factories import HardshipFileFactory, MonitoringFlagFactory, VisitAttachmentFactory, VisitFactory
 from tests.funds.helpers import (
     aid_args,
@@ -58,6 +59,12 @@ ROWS = {
     "cases:plan_edit": (FILE_ARG, (302, 200, 404, 404, 200, 404, 302, 404)),
     "cases:file_tier": (FILE_ARG, (302, 302, 404, 404, 200, 404, 302, 404)),
     "cases:file_transition": (lambda f: [f.pk, "investigate"], (302, 302, 404, 404, 200, 404, 302, 404)),
+    # Public notice: branch notices are seen in the branch and above (a group's cadre sees the household's card).
+    "cases:notice_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "cases:notice_create": (NO_ARGS, (302, 403, 403, 403, 200, 200, 403, 403)),
+    "cases:notice_detail": (notice_args, (302, 404, 404, 404, 200, 404, 200, 404)),
+    "cases:objection_create": (noticed_file_args, (302, 200, 404, 404, 200, 404, 302, 404)),
+    "cases:objection_decide": (objection_args, (302, 302, 404, 404, 200, 404, 302, 404)),
     "visits:my_visits": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "visits:compliance": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "visits:flag_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
