@@ -1,5 +1,6 @@
 """The benchmark database: created, migrated and seeded once, then reused while it holds the full dataset."""
 
+import os
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ FILES = 200_000
 SERVICE_FILES = 200
 
 
-def _connect(dbname: str):
+def connect(dbname: str):
     db = settings.DATABASES["default"]
     conn = psycopg2.connect(
         host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None, dbname=dbname
@@ -28,7 +29,7 @@ def _connect(dbname: str):
 def _file_count() -> int | None:
     """Files in the bench database, or None when it or its tables do not exist yet."""
     try:
-        conn = _connect(settings.DATABASES["default"]["NAME"])
+        conn = connect(settings.DATABASES["default"]["NAME"])
     except psycopg2.OperationalError:
         return None
     try:
@@ -43,7 +44,7 @@ def _file_count() -> int | None:
 
 def backend_pids() -> list[int]:
     """The PostgreSQL backends serving the bench database (the app's persistent connections)."""
-    conn = _connect(settings.DATABASES["default"]["NAME"])
+    conn = connect(settings.DATABASES["default"]["NAME"])
     with conn.cursor() as cur:
         cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         pids = [pid for (pid,) in cur.fetchall()]
@@ -53,7 +54,7 @@ def backend_pids() -> list[int]:
 
 def _recreate_database() -> None:
     name = settings.DATABASES["default"]["NAME"]
-    conn = _connect("postgres")
+    conn = connect("postgres")
     with conn.cursor() as cur:
         # FORCE: a gunicorn left over from an interrupted run may still hold connections.
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -61,14 +62,15 @@ def _recreate_database() -> None:
     conn.close()
 
 
-def manage(*args: str) -> float:
-    """Run a manage.py command with the bench settings; return its wall-clock seconds."""
+def manage(*args: str, env: dict | None = None) -> float:
+    """Run a manage.py command with the bench settings (and `env` added); return its wall-clock seconds."""
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "manage.py", *args, "--settings=hardship.settings.bench"],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
     return time.perf_counter() - started
 
@@ -93,7 +95,7 @@ def ensure_dataset(*, reseed: bool, log: Callable[[str], None]) -> dict:
         manage("migrate", "-v0")
     # Fresh statistics and a visibility map, as autovacuum would leave a long-lived database.
     started = time.perf_counter()
-    conn = _connect(settings.DATABASES["default"]["NAME"])
+    conn = connect(settings.DATABASES["default"]["NAME"])
     with conn.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
     conn.close()

@@ -29,8 +29,9 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench import visits as visit_bench  # noqa: E402
 from bench.cpu import CORES, CpuMeter, children_of, wait_for_quiet  # noqa: E402
-from bench.dataset import backend_pids, ensure_dataset, manage  # noqa: E402
+from bench.dataset import backend_pids, connect, ensure_dataset, manage  # noqa: E402
 from bench.load import RESULTS, Server, gunicorn, login, wrk  # noqa: E402
 from bench.scenarios import PERSONAS, Scenario, build_scenarios, count_queries  # noqa: E402
 from cases.management.commands.seed_demo import DEMO_PASSWORD  # noqa: E402
@@ -39,6 +40,8 @@ LATEST = RESULTS / "latest.json"
 PARTIAL = RESULTS / "partial.json"  # --only runs: latest.json keeps the last full run
 README = ROOT / "bench" / "README.md"
 FIGURES = re.compile(r"(<!-- figures:start -->\n).*?(<!-- figures:end -->)", re.DOTALL)
+VISITS_RESULTS = RESULTS / "visits.json"
+VISIT_FIGURES = re.compile(r"(<!-- visits-figures:start -->\n).*?(<!-- visits-figures:end -->)", re.DOTALL)
 SEED_LIMIT_S = 180
 LIST_KINDS = ("list", "deep", "filtered", "search")
 MIN_LIST_RPS, MAX_LIST_P99_MS = 300, 150
@@ -46,6 +49,7 @@ DEEP_TOLERANCE = 0.20
 MAX_LIST_QUERIES, MAX_FILE_QUERIES = 6, 12
 MIN_ADMIN_RATIO = 5
 DISTURBED_PCT = 15
+MAX_REMIND_S, MAX_REMIND_RSS_MB, MAX_BOARD_P50_MS = 60, 300, 50
 
 
 def parse_args() -> argparse.Namespace:
@@ -199,6 +203,49 @@ def evaluate(results: list[dict], dataset: dict) -> list[dict]:
     return targets
 
 
+def evaluate_visits(results: list[dict]) -> list[dict]:
+    """The visits targets: the reminder run's time, memory and queries per chunk; My visits' median and queries."""
+    targets = []
+    for r in results:
+        if r["kind"] == "remind":
+            targets += [
+                _target(f"reminder run < {MAX_REMIND_S} s", f"{r['wall_s']} s", r["wall_s"] < MAX_REMIND_S),
+                _target(
+                    f"reminder run peak RSS < {MAX_REMIND_RSS_MB} MB",
+                    f"{r['peak_rss_mb']} MB",
+                    r["peak_rss_mb"] < MAX_REMIND_RSS_MB,
+                ),
+                _target(
+                    "reminder run: the same queries for every full chunk",
+                    f"{r['queries_per_full_chunk']} over {r['chunks']} chunks",
+                    len(r["queries_per_full_chunk"]) <= 1,
+                ),
+                _target("reminder run again sends nothing", str(r["rerun_dispatched"]), r["rerun_dispatched"] == 0),
+                _target(
+                    "every digest delivered by the worker",
+                    f"{r['deliver_sent']:,} of {r['digests']:,}",
+                    r["deliver_sent"] == r["digests"],
+                ),
+            ]
+        if r["kind"] == "board":
+            counts = r["queries_by_households"]
+            targets += [
+                _target(
+                    f"My visits median < {MAX_BOARD_P50_MS} ms", f"{r['p50_ms']} ms", r["p50_ms"] < MAX_BOARD_P50_MS
+                ),
+                _target(
+                    "My visits: the same queries for 50 and 500 households",
+                    ", ".join(f"{n}: {q}" for n, q in counts.items()),
+                    len(set(counts.values())) == 1,
+                ),
+            ]
+    return targets
+
+
+def _target(target: str, value: str, passed: bool) -> dict:
+    return {"target": target, "value": value, "pass": passed}
+
+
 def print_report(header: dict, results: list[dict], targets: list[dict]) -> None:
     m, g = header["machine"], header["gunicorn"]
     print(f"\n{m['cpu_model']}, {m['cores']} cores; gunicorn {g['workers']} {g['worker_class']} workers")
@@ -250,6 +297,73 @@ def update_readme(markdown: str) -> None:
         README.write_text(FIGURES.sub(lambda m: m.group(1) + markdown + m.group(2), text))
 
 
+def run_visits(wanted: set[str], *, reseed: bool) -> None:
+    """The visits scenarios on their own database; figures to results/visits.json and the README."""
+    from django.conf import settings
+
+    measured = visit_bench.run(
+        base_url=settings.BENCH_DATABASE_URL, wanted=wanted, reseed=reseed, connect=connect, manage=manage, log=print
+    )
+    targets = evaluate_visits(measured["results"])
+    header = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine()}
+    if measured["dataset"]["reused"]:
+        measured["dataset"] |= previous_visits_seeding()
+    VISITS_RESULTS.write_text(
+        json.dumps({"header": header, **measured, "targets": targets}, ensure_ascii=False, indent=2) + "\n"
+    )
+    print("\nVisits targets (reported, not enforced):")
+    for t in targets:
+        print(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['target']}: {t['value']}")
+    text = README.read_text()
+    markdown = visits_markdown(header, measured, targets)
+    README.write_text(VISIT_FIGURES.sub(lambda m: m.group(1) + markdown + m.group(2), text))
+    print(f"Written: {VISITS_RESULTS.relative_to(ROOT)}")
+
+
+def previous_visits_seeding() -> dict:
+    try:
+        old = json.loads(VISITS_RESULTS.read_text())["dataset"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {k: v for k, v in old.items() if k != "reused"}
+
+
+def visits_markdown(header: dict, measured: dict, targets: list[dict]) -> str:
+    """The README's visits figures: the reminder run and My visits, with their targets."""
+    m, d = header["machine"], measured["dataset"]
+    seeding = ", ".join(f"{k.removesuffix('_s')} {v} s" for k, v in d.items() if k.endswith("_s"))
+    helpers = f", {d['helpers']:,} responsible helpers" if "helpers" in d else ""
+    lines = [
+        f"{header['date']}, commit {m['git_commit']}: {m['cpu_model']}, {m['cores']} cores; PostgreSQL "
+        f"{m['postgresql']}. {visit_bench.HOUSEHOLDS:,} filed households, {visit_bench.VISITS:,} visits"
+        f"{helpers}"
+        f"{f'; seeding: {seeding}' if seeding else ''}.",
+        "",
+    ]
+    for r in measured["results"]:
+        if r["kind"] == "remind":
+            lines += [
+                f"**Reminder run** ({r['month']}): {r['wall_s']} s wall, {r['peak_rss_mb']} MB peak RSS, "
+                f"{r['digests']:,} digests written and queued for {r['households_due']:,} households due; "
+                f"{r['chunks']} chunks of {r['digests_per_chunk']} digests, {r['queries_per_full_chunk']} queries "
+                f"per full chunk ({r['queries_total']:,} in all). **Delivery** by one Celery worker (solo pool): "
+                f"{r['deliver_sent']:,} digests e-mailed and notified in {r['deliver_wall_s']} s "
+                f"({r['deliver_per_digest_ms']} ms each), {r['deliver_peak_rss_mb']} MB peak RSS. "
+                f"Run again: {r['rerun_wall_s']} s, {r['rerun_dispatched']} sent.",
+                "",
+            ]
+        if r["kind"] == "board":
+            counts = ", ".join(f"{n} households: {q}" for n, q in r["queries_by_households"].items())
+            lines += [
+                f"**My visits** (`cadre`, {r['households']} households; {r['requests']} sequential requests "
+                f"in-process): p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms; queries {counts}.",
+                "",
+            ]
+    lines += ["| target | measured | |", "|---|---|---|"]
+    lines += [f"| {t['target']} | {t['value']} | {'pass' if t['pass'] else '**fail**'} |" for t in targets]
+    return "\n".join(lines) + "\n"
+
+
 def previous_seeding() -> dict:
     """Seeding figures of the run that built the reused database, so the report keeps them."""
     try:
@@ -270,15 +384,19 @@ def main() -> int:
     manage("collectstatic", "--noinput", "-v0")
     cache.clear()  # The bench's own Redis database: no scope or tier list left from an older dataset.
 
-    scenarios = build_scenarios()
-    if args.only:
-        wanted = set(args.only.split(","))
-        scenarios = [s for s in scenarios if s.name in wanted]
+    wanted = set(args.only.split(",")) if args.only else None
+    scenarios = [s for s in build_scenarios() if wanted is None or s.name in wanted]
     print(">> Queries per request (in-process, after one warm-up request)")
     queries = {s.name: count_queries(s) for s in scenarios}
     for name, q in queries.items():
         print(f"   {name:<21}{q.queries:>3} queries{'' if q.status == 200 else f'  !! status {q.status}'}")
-    connection.close()  # Hold no connection while gunicorn runs.
+    connection.close()  # Hold no connection while gunicorn runs, nor while the visits database is copied.
+
+    visit_scenarios = {n for n in visit_bench.SCENARIOS if wanted is None or n in wanted}
+    if visit_scenarios:
+        run_visits(visit_scenarios, reseed=args.reseed or not dataset["reused"])
+    if not scenarios:
+        return 0
 
     candidates = [int(w) for w in args.workers.split(",")]
     sweep: list[dict] = []

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from hardship.bulk import copy_rows, new_ids
 from org.models import Unit
 from org.scoping import scope_for
 
@@ -222,59 +223,25 @@ def bulk_files(
     file ids are drawn from the table's sequence first: no model instance is built per row,
     which keeps 200,000 files well under three minutes.
     """
-    import io  # Here, not at the top: nothing else in the module writes in bulk.
-
     tiers, causes = list(Tier.objects.filter(is_active=True)), list(Cause.objects.filter(is_active=True))
     now, federation_id = timezone.now(), groups[0].root_id
     connection = transaction.get_connection()
-    postgres = connection.vendor == "postgresql"
-    file_table = connection.ops.quote_name(HardshipFile._meta.db_table)
-
-    def new_file_pks(cursor, n: int) -> list[int]:
-        if postgres:
-            cursor.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{file_table}', 'id')) FROM generate_series(1, %s)",  # noqa: S608
-                [n],
-            )
-            return [pk for (pk,) in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {file_table}")  # noqa: S608
-        top = cursor.fetchone()[0]
-        return list(range(top + 1, top + 1 + n))
-
-    def copy_text(value) -> str:
-        if value is None:
-            return "\\N"
-        text = str(value)
-        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-    def write(cursor, model, rows: list[dict]) -> None:
-        # Every concrete column (its default where a row leaves it out); rows without a pk get one from the table.
-        fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.attname not in rows[0])]
-        defaults = {f.attname: f.get_default() for f in fields}
-        values = [[row.get(f.attname, defaults[f.attname]) for f in fields] for row in rows]
-        table, columns = model._meta.db_table, ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        if postgres:
-            text = "\n".join("\t".join(map(copy_text, row)) for row in values) + "\n"
-            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)  # noqa: S608
 
     made = 0
     while made < count:
         n = min(batch, count - made)
         with transaction.atomic(), connection.cursor() as cursor:
             files, members, links = [], [], []
-            for i, pk in enumerate(new_file_pks(cursor, n)):
+            for i, pk in enumerate(new_ids(cursor, HardshipFile, n)):
                 row, its_members, its_causes = _bulk_file(
                     rng, start + made + i, pk, groups, tiers, causes, federation_id, created_by.pk, now
                 )
                 files.append(row)
                 members += its_members
                 links += its_causes
-            write(cursor, HardshipFile, files)
-            write(cursor, Member, members)
-            write(cursor, FileCause, links)
+            copy_rows(cursor, HardshipFile, files)
+            copy_rows(cursor, Member, members)
+            copy_rows(cursor, FileCause, links)
         made += n
         log(f"  {start + made} files")
     return made

@@ -1,10 +1,14 @@
 """Reads of notifications: always the signed-in user's own, never anyone else's."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 
+from .kinds import render
 from .models import Notification, Preference
 
 # The badge says "99+" beyond this: counting stops there, so the query stays cheap.
@@ -39,6 +43,20 @@ def unread_count(*, user) -> int:
         count = Notification.objects.unread().filter(user=user)[: BADGE_CAP + 1].count()
         cache.set(key, count, UNREAD_TIMEOUT)
     return count
+
+
+@dataclass(frozen=True)
+class ShownNotification:
+    notification: Notification
+    title: str
+    body: str
+
+
+def notifications_rendered(*, user, items: list[Notification]) -> list[ShownNotification]:
+    """The notifications as their reader reads them: in the language they chose, else the page's."""
+    language = Preference.objects.filter(user=user).values_list("language", flat=True).first()
+    with translation.override(language or translation.get_language()):
+        return [ShownNotification(n, *render(n.kind, n.params)) for n in items]
 
 
 def preference_for(*, user_id: int) -> tuple[str, bool]:

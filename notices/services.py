@@ -1,4 +1,4 @@
-"""Every write of notifications: create, mark read, mark all read."""
+"""Every write of notifications: create, mark read, mark all read; and the user's notification settings."""
 
 from collections.abc import Iterable
 
@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Notification
+from .models import Notification, Preference
 from .selectors import unread_key
 
 
@@ -45,3 +45,11 @@ def notifications_mark_all_read(*, by) -> int:
     """Mark every unread notification of the user read; returns how many changed."""
     _recount(by.pk)
     return Notification.objects.unread().filter(user=by).update(read_at=timezone.now())
+
+
+def preference_save(*, user, language: str, email: bool) -> Preference:
+    """Set the user's own notification language and whether reminders also go by e-mail."""
+    preference, _created = Preference.objects.update_or_create(
+        user=user, defaults={"language": language, "email": email}
+    )
+    return preference

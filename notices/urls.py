@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.notification_list, name="notification_list"),
     path("<int:pk>/read/", views.notification_read, name="notification_read"),
     path("read-all/", views.notification_read_all, name="notification_read_all"),
+    path("settings/", views.preference_edit, name="preferences"),
 ]

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 
 from hardship.pagination import keyset_page
 
-from .selectors import notification_get_for_user, notifications_for_user
-from .services import notification_mark_read, notifications_mark_all_read
+from .forms import PreferenceForm
+from .selectors import notification_get_for_user, notifications_for_user, notifications_rendered, preference_for
+from .services import notification_mark_read, notifications_mark_all_read, preference_save
 
 
 def _cursor(request: HttpRequest, name: str) -> int | None:
@@ -30,6 +31,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         after=_cursor(request, "after"),
         before=_cursor(request, "before"),
     )
+    page.items = notifications_rendered(user=request.user, items=page.items)
     return render(request, "notices/notification_list.html", {"page": page})
 
 
@@ -50,3 +52,15 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     if changed:
         messages.success(request, _("All notifications marked as read."))
     return redirect("notices:notification_list")
+
+
+@login_required
+def preference_edit(request: HttpRequest) -> HttpResponse:
+    """The user's own settings: the language of notifications and e-mails, and whether to get e-mails."""
+    language, email = preference_for(user_id=request.user.pk)
+    form = PreferenceForm(request.POST or None, initial={"language": language, "email": email})
+    if form.is_bound and form.is_valid():
+        preference_save(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your settings were saved."))
+        return redirect("notices:preferences")
+    return render(request, "notices/preference_form.html", {"form": form})

@@ -98,6 +98,7 @@ ROWS = {
     "notices:notification_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "notices:notification_read": (_notification, (405,) * 8),
     "notices:notification_read_all": (NO_ARGS, (405,) * 8),
+    "notices:preferences": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),

@@ -39,8 +39,6 @@ from .selectors import holiday_visited_q, holidays, missed_before_q, obligated_f
 log = logging.getLogger(__name__)
 # The send task's hard time limit (seconds); a claim older than twice this belongs to a dead worker.
 SEND_TIME_LIMIT = 90
-# Digests written (and dispatched) per batch: a few hundred rows of at most REMINDER_LIST_MAX names each.
-DIGEST_BATCH = 200
 
 
 class ReminderSendError(Exception):
@@ -90,12 +88,12 @@ def _payload(rows: Iterable[tuple], **extra) -> dict:
 
 def _write(rows: Iterator[tuple], *, period: str, kind: str, extra: dict) -> RunResult:
     """One digest per recipient in the (recipient-ordered) rows, written and dispatched in batches."""
-    result = RunResult()
+    result, size = RunResult(), settings.HARDSHIP["REMINDER_DIGEST_BATCH"]
     batch: list[ReminderDigest] = []
     for helper_id, group in groupby(rows, key=lambda row: row[0]):
         payload = _payload(group, **extra)
         batch.append(ReminderDigest(helper_id=helper_id, period=period, kind=kind, payload=payload))
-        if len(batch) == DIGEST_BATCH:
+        if len(batch) == size:
             _flush(batch, result)
             batch = []
     if batch:
@@ -301,8 +299,8 @@ def reminders_sweep(*, now: dt.datetime | None = None) -> int:
         status=DigestStatus.PENDING, touched_at=resend_before
     )
     pending = ReminderDigest.objects.filter(status=DigestStatus.PENDING, touched_at__lte=resend_before).order_by("pk")
-    swept, after = 0, 0
-    while ids := list(pending.filter(pk__gt=after).values_list("pk", flat=True)[:DIGEST_BATCH]):
+    swept, after, size = 0, 0, settings.HARDSHIP["REMINDER_DIGEST_BATCH"]
+    while ids := list(pending.filter(pk__gt=after).values_list("pk", flat=True)[:size]):
         ReminderDigest.objects.filter(pk__in=ids, status=DigestStatus.PENDING).update(touched_at=now)
         dispatch(ids)
         swept += len(ids)

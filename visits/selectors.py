@@ -14,6 +14,7 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import get_language
 
 from cases.models import HardshipFile, Tier
@@ -91,11 +92,15 @@ def tier_every_q(every: int) -> Q:
     return q | Q(tier__isnull=True) if every == MONTHLY else q
 
 
-def obligated_files(qs: QuerySet, month: dt.date, *, filed_only: bool = False) -> QuerySet:
+def obligated_q(month: dt.date) -> Q:
     """Households owed visits in `month`: filed ones, and relieved ones still in their transition period."""
+    return Q(status=FileStatus.FILED) | Q(status=FileStatus.RELIEVED, transition_ends_on__gte=month)
+
+
+def obligated_files(qs: QuerySet, month: dt.date, *, filed_only: bool = False) -> QuerySet:
     if filed_only:
         return qs.filter(status=FileStatus.FILED)
-    return qs.filter(Q(status=FileStatus.FILED) | Q(status=FileStatus.RELIEVED, transition_ends_on__gte=month))
+    return qs.filter(obligated_q(month))
 
 
 def _groups() -> list[tuple[Q, int, str]]:
@@ -166,6 +171,8 @@ class DueRow:
     relieved: bool
     holiday_pending: bool
     last_visited_on: dt.date | None
+    url: str
+    record_url: str
 
 
 @dataclass
@@ -200,6 +207,9 @@ def visit_board_for_user(*, user, today: dt.date, mine: bool) -> VisitBoard:
     )
     units = _unit_names(user)
     board = VisitBoard(month=month, holidays=holidays_open_in(month))
+    # Formatted, not reversed per row: a cadre's board lists hundreds of households.
+    url = reverse("cases:file_detail", args=[0]).replace("/0/", "/{}/")
+    record_url = reverse("visits:visit_create", args=[0]).replace("/0/", "/{}/") + "?from=board"
     for r in rows:
         row = DueRow(
             pk=r["pk"],
@@ -210,6 +220,8 @@ def visit_board_for_user(*, user, today: dt.date, mine: bool) -> VisitBoard:
             relieved=r["status"] == FileStatus.RELIEVED,
             holiday_pending=bool(r["holiday_pending"]),
             last_visited_on=r["last_visited_on"],
+            url=url.format(r["pk"]),
+            record_url=record_url.format(r["pk"]),
         )
         if r["done"] and not row.holiday_pending:
             board.done.append(row)
@@ -261,23 +273,7 @@ class ComplianceRow:
 
 def compliance_for_user(*, user, month: dt.date) -> list[ComplianceRow]:
     """Visits made against visits required in `month`, per unit in scope, each with the units below it."""
-    ends = period_ends_q(month)
-    closing = holidays_closing_in(month)
-    aggregates = {
-        "households": Count("pk"),
-        "required": Count("pk", filter=ends),
-        "made": Count("pk", filter=ends & visited_now_q(month)),
-    }
-    for i, holiday in enumerate(closing):
-        aggregates[f"holiday_made_{i}"] = Count("pk", filter=holiday_visited_q(holiday))
-    per_unit: dict[int, dict[str, int]] = {}
-    for r in obligated_files(file_list_for_user(user=user), month).order_by().values("unit_id").annotate(**aggregates):
-        holiday_made = sum(r[f"holiday_made_{i}"] for i in range(len(closing)))
-        per_unit[r["unit_id"]] = {
-            "households": r["households"],
-            "required": r["required"] + r["households"] * len(closing),
-            "made": r["made"] + holiday_made,
-        }
+    per_unit = _counts_per_unit(user, [month])[month]
     visits = (
         Visit.objects.visible_to(user)
         .filter(visited_on__gte=month, visited_on__lt=add_months(month, 1))
@@ -286,9 +282,56 @@ def compliance_for_user(*, user, month: dt.date) -> list[ComplianceRow]:
         .annotate(n=Count("pk"))
     )
     for r in visits:
-        per_unit.setdefault(r["file__unit_id"], {}).setdefault("visits", 0)
-        per_unit[r["file__unit_id"]]["visits"] = r["n"]
+        per_unit.setdefault(r["file__unit_id"], {})["visits"] = r["n"]
     return _roll_up(user, per_unit)
+
+
+@dataclass(frozen=True)
+class ComplianceMonths:
+    """One unit's compliance over several months, for the dashboard."""
+
+    unit_pk: int
+    name: str
+    depth: int
+    months: list[ComplianceRow]
+
+
+def compliance_months_for_user(*, user, months: list[dt.date], max_depth: int = 1) -> list[ComplianceMonths]:
+    """Compliance per unit in scope (the top units and `max_depth` levels below) for each month, in one query."""
+    counts = _counts_per_unit(user, months)
+    by_month = [_roll_up(user, counts[month]) for month in months]
+    return [
+        ComplianceMonths(unit_pk=row.unit_pk, name=row.name, depth=row.depth, months=[rows[i] for rows in by_month])
+        for i, row in enumerate(by_month[0])
+        if row.depth <= max_depth
+    ]
+
+
+def _counts_per_unit(user, months: list[dt.date]) -> dict[dt.date, dict[int, dict[str, int]]]:
+    """month -> unit id -> households, required and made, from one aggregate over the files in scope."""
+    aggregates, closing = {}, {}
+    for i, month in enumerate(months):
+        owed, ends = obligated_q(month), period_ends_q(month)
+        closing[month] = holidays_closing_in(month)
+        aggregates[f"households_{i}"] = Count("pk", filter=owed)
+        aggregates[f"required_{i}"] = Count("pk", filter=owed & ends)
+        aggregates[f"made_{i}"] = Count("pk", filter=owed & ends & visited_now_q(month))
+        for j, holiday in enumerate(closing[month]):
+            aggregates[f"holiday_made_{i}_{j}"] = Count("pk", filter=owed & holiday_visited_q(holiday))
+    owed_any = Q(pk__in=[])
+    for month in months:
+        owed_any |= obligated_q(month)
+    rows = file_list_for_user(user=user).filter(owed_any).order_by().values("unit_id").annotate(**aggregates)
+    counts: dict[dt.date, dict[int, dict[str, int]]] = {month: {} for month in months}
+    for r in rows:
+        for i, month in enumerate(months):
+            holidays_made = sum(r[f"holiday_made_{i}_{j}"] for j in range(len(closing[month])))
+            counts[month][r["unit_id"]] = {
+                "households": r[f"households_{i}"],
+                "required": r[f"required_{i}"] + r[f"households_{i}"] * len(closing[month]),
+                "made": r[f"made_{i}"] + holidays_made,
+            }
+    return counts
 
 
 def _roll_up(user, per_unit: dict[int, dict[str, int]]) -> list[ComplianceRow]:

@@ -222,6 +222,8 @@ HARDSHIP = {
     "REMINDER_LIST_MAX": 100,
     # Aid requests waiting this many days at one approval level escalate to the next level up.
     "AID_ESCALATE_AFTER_DAYS": int(os.environ.get("AID_ESCALATE_AFTER_DAYS", "7")),
+    # Digests written, then sent, per batch (a "chunk" of a run): a few hundred rows of at most LIST_MAX names.
+    "REMINDER_DIGEST_BATCH": 200,
     # Absolute links in e-mails start with this.
     "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000"),
 }

@@ -13,6 +13,9 @@ BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@1
 # Its own Redis database: the test suite flushes 14, the demo may use 0.
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
+# The visits benchmarks run on a database of their own: their cached data must not meet the pages'.
+BENCH_CACHE_PREFIX = os.environ.get("BENCH_CACHE_PREFIX", "bench")
+
 os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("REDIS_URL", BENCH_REDIS_URL)
@@ -27,7 +30,11 @@ DATABASES = {"default": dj_database_url.parse(BENCH_DATABASE_URL, conn_max_age=6
 
 REDIS_URL = BENCH_REDIS_URL
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "bench"}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": BENCH_CACHE_PREFIX,
+    }
 }
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import AssistancePlan, PlanHelper
@@ -133,6 +134,16 @@ class TestEmailLanguage:
         assert "(overdue)" in message.body
         html = message.alternatives[0][0]
         assert f'href="http://127.0.0.1:8000/files/{filed.pk}/"' in html
+
+    def test_the_digest_follows_the_settings_the_user_saved(self, client_for, filed, emails, cadre):
+        settings_page = reverse("notices:preferences")
+        client_for(cadre).post(settings_page, {"language": "zh-hans", "email": "on"})
+        run(reminders_monthly, month=MARCH)
+        assert mail.outbox[0].subject == "2026-03 应走访：1 户"
+        client_for(cadre).post(settings_page, {"language": "en"})
+        run(reminders_monthly, month=dt.date(2026, 4, 1))
+        assert len(mail.outbox) == 1  # e-mail turned off: the notification only
+        assert Notification.objects.filter(user=cadre).count() == 2
 
     def test_without_a_preference_the_site_language_is_used(self, settings, filed, emails):
         settings.LANGUAGE_CODE = "zh-hans"

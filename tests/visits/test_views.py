@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases.models import HardshipFile
+from cases.models import AssistancePlan, HardshipFile, PlanHelper
 from tests.factories import JPEG_BYTES, MonitoringFlagFactory, VisitAttachmentFactory, VisitFactory
 from visits.models import MonitoringFlag, OutcomeReason, Visit, VisitAttachment
 
@@ -34,6 +34,10 @@ def form_data(visitors, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+# Session, user and the board in one query, whatever the number of households (the badge is cached).
+MY_VISITS_QUERIES = 3
 
 
 def queries(client, url, **params) -> int:
@@ -162,6 +166,25 @@ class TestQueries:
         for _ in range(15):
             VisitFactory(file=filed_file(group_a1), visited_on=dt.date(2026, 3, 1))
         assert queries(client, url, all="1") == few <= 6
+
+    @pytest.mark.parametrize("households", [5, 50])
+    def test_my_visits_for_a_cadre_costs_the_same_for_5_and_for_50_households(
+        self, client_for, frozen, group_a1, cadre, households, django_assert_num_queries
+    ):
+        # Due, overdue (no visit in February either), done, and a holiday visit owed: every kind of row.
+        for i in range(households):
+            hfile = filed_file(group_a1, filed_on=dt.date(2025, 12, 1))
+            PlanHelper.objects.create(plan=AssistancePlan.objects.create(file=hfile, goal="目标"), user=cadre)
+            if i % 3 == 1:
+                VisitFactory(file=hfile, visited_on=dt.date(2026, 3, 2))
+            if i % 3 != 2:
+                VisitFactory(file=hfile, visited_on=dt.date(2026, 2, 2))
+        client = client_for(cadre)
+        url = reverse("visits:my_visits")
+        client.get(url)
+        with django_assert_num_queries(MY_VISITS_QUERIES):
+            response = client.get(url)
+        assert response.content.decode().count("btn-record") == households - len(range(1, households, 3))
 
     def test_compliance_is_constant(self, client_for, filed, group_a1, group_a2, federation_staff):
         client = client_for(federation_staff)
