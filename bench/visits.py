@@ -81,7 +81,9 @@ def _deliver(base_url: str, digests: int, connect: Callable, timeout: float = 18
         + ["--without-heartbeat", "--without-gossip", "--without-mingle"],
         cwd=ROOT,
         env=_env(base_url),
+        # The console e-mail backend prints every message, and the worker logs what it prints.
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     conn = connect(visits_database_name(base_url))
     sent = 0
