@@ -16,6 +16,9 @@ from cases.models import Member, Schooling
 from .models import AidType, Fund, Source, SpecialFactor, TransactionKind
 from .services import ALLOCATION_LIMIT, ZERO, AidData
 
+# Budgets are set for the next year and corrected for the last few; older years are history.
+BUDGET_YEARS_BACK = 5
+
 
 def _helper() -> FormHelper:
     helper = FormHelper()
@@ -51,6 +54,21 @@ class TransferForm(MoneyForm):
     def __init__(self, *args: Any, targets: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = targets
+
+
+class BudgetForm(forms.Form):
+    """A fund's budget for one fiscal year: the recent years and the next one."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    budget = forms.DecimalField(
+        label=_("Budget (yuan)"), min_value=Decimal("0.01"), max_value=ALLOCATION_LIMIT, max_digits=14, decimal_places=2
+    )
+
+    def __init__(self, *args: Any, this_year: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, str(y)) for y in range(this_year + 1, this_year - BUDGET_YEARS_BACK - 1, -1)]
+        self.fields["budget"].widget.attrs.update(inputmode="decimal", autocomplete="off")
+        self.helper = _helper()
 
 
 class ReverseForm(forms.Form):

@@ -14,7 +14,16 @@ from cases.selectors import file_get_for_user
 from hardship.pagination import cursor_param
 from org.scoping import scope_for
 
-from .forms import AidRequestForm, AllocateForm, DecisionForm, PayForm, ReverseForm, StatementFilterForm, TransferForm
+from .forms import (
+    AidRequestForm,
+    AllocateForm,
+    BudgetForm,
+    DecisionForm,
+    PayForm,
+    ReverseForm,
+    StatementFilterForm,
+    TransferForm,
+)
 from .models import AidRequest, Fund
 from .selectors import (
     aid_detail_for_user,
@@ -40,6 +49,7 @@ from .services import (
     aid_request_update,
     decision_authority,
     duplicates_of,
+    fiscal_year_set_budget,
     fund_allocate,
     fund_may_manage,
     fund_transfer,
@@ -130,6 +140,25 @@ def fund_transfer_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(fund)
     context = {"fund": fund, "form": form, "title": _("Pass money down"), "no_targets": not targets}
     return render(request, "funds/fund_move.html", context)
+
+
+@login_required
+def fund_budget(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = _managed_fund(request, pk)
+    this_year = timezone.localdate().year
+    year = cursor_param(request, "year") or this_year
+    budgets = dict(fund.fiscal_years.values_list("year", "budget"))
+    form = BudgetForm(request.POST or None, this_year=this_year, initial={"year": year, "budget": budgets.get(year)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            fiscal_year_set_budget(fund=fund, year=data["year"], budget=data["budget"], by=request.user)
+        except ValidationError as exc:
+            form.add_error("budget", exc.messages)
+        else:
+            messages.success(request, _("The budget for %(year)d was recorded.") % {"year": data["year"]})
+            return redirect(fund)
+    return render(request, "funds/fund_move.html", {"fund": fund, "form": form, "title": _("Set a budget")})
 
 
 @login_required

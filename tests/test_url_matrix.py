@@ -81,6 +81,7 @@ ROWS = {
     "funds:fund_detail": (fund_args, (302, 200, 404, 404, 200, 404, 200, 404)),
     "funds:fund_allocate": (fund_args, (302, 403, 404, 404, 200, 404, 200, 404)),
     "funds:fund_transfer": (fund_args, (302, 403, 404, 404, 200, 404, 200, 404)),
+    "funds:fund_budget": (fund_args, (302, 403, 404, 404, 200, 404, 200, 404)),
     "funds:fund_reconciliation": (fund_year_args, (302, 200, 404, 404, 200, 404, 200, 404)),
     "funds:transaction_reverse": (transaction_args, (302, 403, 404, 404, 200, 404, 200, 404)),
     # Aid: a draft medical request of the (filed) matrix file by its cadre; chairs and federation staff pay.

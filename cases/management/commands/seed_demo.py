@@ -1,7 +1,8 @@
 """Demo data: a federation with branches, groups, a user of each role and files in every state.
 
-`seed_demo` is idempotent: it creates the organisation and users once and tops
-the files up to the number asked for. `--files 200000` switches to bulk inserts
+`seed_demo` is idempotent: it creates the organisation and users once, tops
+the files up to the number asked for, then runs the demo steps other apps
+register in their `demo` module (funds: funds down the tree, aid requests). `--files 200000` switches to bulk inserts
 for benchmarks (no per-row history, as an import would).
 """
 
@@ -12,8 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
-from cases.demo import DemoPeople, bulk_files, demo_file_through_services
+from cases.demo import DEMO_STEPS, DemoPeople, bulk_files, demo_file_through_services
 from cases.models import HardshipFile, LivingStandard
 from org.models import Locality, Membership, Role, Unit, UnitKind
 
@@ -49,6 +51,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             federation, groups = self._organisation()
             people = self._users(federation, groups)
+        self._files(files, federation, groups, people, rng)
+        autodiscover_modules("demo")
+        for step in DEMO_STEPS:
+            self.stdout.write(step(federation=federation, groups=groups, people=people))
+
+    def _files(self, files: int, federation: Unit, groups: list[list[Unit]], people: DemoPeople, rng) -> None:
         have = HardshipFile.objects.filter(federation=federation).count()
         wanted = files - have
         if wanted <= 0:
