@@ -18,6 +18,8 @@ from org.people import display_name
 
 from .idcard import normalize, parse_resident_id
 from .models import MAX_HELPERS, Cause, Guarantee, HardshipFile, MeasureHeading, Member, Tier
+from .relief_models import ReliefBasis
+from .review_models import ReviewOutcome
 from .selectors import helper_choices_for_user, unit_choices_for_create
 from .services import MEMBER_FIELDS, MemberData, add_years
 from .workflow import CloseReason, FileAction
@@ -41,8 +43,21 @@ def _clean_id(value: str) -> str:
     return parse_resident_id(value).number
 
 
-class HardshipFileForm(forms.ModelForm):
-    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+# What an annual review updates: income, the year's finances and the causes.
+FIGURE_FIELDS = [
+    "worker_income",
+    "other_income",
+    "annual_income",
+    "medical_costs",
+    "schooling_costs",
+    "disaster_losses",
+    "hardship_costs",
+]
+
+
+class CardFiguresForm(forms.ModelForm):
+    """Income, the year's finances and the causes of a card: the part the card form and the annual review share."""
+
     causes = forms.ModelMultipleChoiceField(
         label=_("Causes of difficulty"),
         queryset=Cause.objects.filter(is_active=True),
@@ -52,6 +67,55 @@ class HardshipFileForm(forms.ModelForm):
 
     class Meta:
         model = HardshipFile
+        fields = FIGURE_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["causes"] = [fc.cause_id for fc in self.instance.file_causes.all()]
+            primary = self.instance.primary_cause
+            self.initial["primary_cause"] = primary.pk if primary else None
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*self.figure_fieldsets(), Fieldset(_("Difficulty"), "causes", "primary_cause"))
+
+    def figure_fieldsets(self) -> list[Fieldset]:
+        return [
+            Fieldset(
+                _("Income"),
+                Row(Column("worker_income", css_class="col-md-6"), Column("other_income", css_class="col-md-6")),
+            ),
+            Fieldset(
+                _("This year's finances"),
+                Row(Column("annual_income", css_class="col-md-6"), Column("hardship_costs", css_class="col-md-6")),
+                Row(
+                    Column("medical_costs", css_class="col-md-4"),
+                    Column("schooling_costs", css_class="col-md-4"),
+                    Column("disaster_losses", css_class="col-md-4"),
+                ),
+            ),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        causes, primary = data.get("causes"), data.get("primary_cause")
+        if causes is not None and primary is not None and primary not in causes:
+            self.add_error("primary_cause", _("The primary cause must be one of the ticked causes."))
+        return data
+
+    def service_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        # An empty cost is no cost; an empty annual income means "12 × the monthly income".
+        for name in YEAR_COSTS:
+            if data[name] is None:
+                data[name] = Decimal("0.00")
+        return data
+
+
+class HardshipFileForm(CardFiguresForm):
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+
+    class Meta(CardFiguresForm.Meta):
         fields = [
             "name",
             "id_number",
@@ -61,15 +125,9 @@ class HardshipFileForm(forms.ModelForm):
             "employment_status",
             "union_member",
             "health",
-            "worker_income",
-            "other_income",
             "tier",
             "review_due_on",
-            "annual_income",
-            "medical_costs",
-            "schooling_costs",
-            "disaster_losses",
-            "hardship_costs",
+            *FIGURE_FIELDS,
         ]
         widgets = {"review_due_on": DATE}
 
@@ -84,13 +142,8 @@ class HardshipFileForm(forms.ModelForm):
         self.fields["phone"].widget.attrs.update(inputmode="tel")
         if self.instance.pk:
             del self.fields["unit"]
-            self.initial["causes"] = [fc.cause_id for fc in self.instance.file_causes.all()]
-            primary = self.instance.primary_cause
-            self.initial["primary_cause"] = primary.pk if primary else None
         else:
             self.fields["unit"].choices = unit_choices_for_create(user=user)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
         self.helper.layout = Layout(
             Fieldset(
                 _("Worker"),
@@ -101,19 +154,7 @@ class HardshipFileForm(forms.ModelForm):
                 Row(Column("employment_status", css_class="col-md-6"), Column("health", css_class="col-md-6")),
                 "union_member",
             ),
-            Fieldset(
-                _("Income"),
-                Row(Column("worker_income", css_class="col-md-6"), Column("other_income", css_class="col-md-6")),
-            ),
-            Fieldset(
-                _("This year's finances"),
-                Row(Column("annual_income", css_class="col-md-6"), Column("hardship_costs", css_class="col-md-6")),
-                Row(
-                    Column("medical_costs", css_class="col-md-4"),
-                    Column("schooling_costs", css_class="col-md-4"),
-                    Column("disaster_losses", css_class="col-md-4"),
-                ),
-            ),
+            *self.figure_fieldsets(),
             Fieldset(
                 _("Difficulty"),
                 "causes",
@@ -130,21 +171,6 @@ class HardshipFileForm(forms.ModelForm):
         if phone and not PHONE.match(phone):
             raise ValidationError(_("Enter a phone number of 7 to 20 digits."))
         return phone
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        causes, primary = data.get("causes"), data.get("primary_cause")
-        if causes is not None and primary is not None and primary not in causes:
-            self.add_error("primary_cause", _("The primary cause must be one of the ticked causes."))
-        return data
-
-    def service_data(self) -> dict[str, Any]:
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        # An empty cost is no cost; an empty annual income means "12 × the monthly income".
-        for name in YEAR_COSTS:
-            if data[name] is None:
-                data[name] = Decimal("0.00")
-        return data
 
 
 class MemberForm(forms.ModelForm):
@@ -402,3 +428,43 @@ HelperFormSet = forms.formset_factory(
     validate_max=True,
     absolute_max=MAX_HELPERS,
 )
+
+
+class ReviewForm(forms.Form):
+    """How an annual review ends; the card's figures come in a CardFiguresForm and the members formset beside it."""
+
+    reviewed_on = forms.DateField(label=_("Reviewed on"), widget=DATE)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=(), widget=forms.RadioSelect)
+    tier = forms.ModelChoiceField(
+        label=_("New tier"),
+        queryset=Tier.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Follow the suggestion"),
+        help_text=_("Only to change the tier: a branch chair may set one other than the suggestion."),
+    )
+    close_reason = forms.ChoiceField(
+        label=_("Reason to close"), choices=[("", "—"), *CloseReason.choices], required=False
+    )
+    relief_basis = forms.ChoiceField(
+        label=_("Basis for relief"),
+        choices=[("", "—"), *ReliefBasis.choices],
+        required=False,
+        help_text=_("Only to propose relief: a branch chair confirms it."),
+    )
+    note = forms.CharField(label=_("Findings"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = ReviewOutcome.choices
+        self.initial.setdefault("reviewed_on", timezone.localdate())
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_reviewed_on(self) -> dt.date:
+        return _not_future(self.cleaned_data["reviewed_on"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("outcome") == ReviewOutcome.PROPOSE_RELIEF and not data.get("relief_basis"):
+            self.add_error("relief_basis", _("Choose the basis of the proposal."))
+        return data

@@ -20,6 +20,7 @@ from org.scoping import ScopedQuerySet
 from .idcard import validate_resident_id
 from .notice_models import FederationPolicy, NoticeEntry, Objection, PublicNotice  # noqa: F401 (registered with the app)
 from .relief_models import IncomeObservation, ReliefProposal, ReliefRule  # noqa: F401 (registered with the app)
+from .review_models import AnnualReview  # noqa: F401 (registered with the app)
 from .workflow import CloseReason, FileAction, FileRecord, FileStatus
 
 ID_NUMBER_MAX = 18

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notice_views, views
+from . import notice_views, review_views, views
 
 app_name = "cases"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("notices/<int:pk>/", notice_views.notice_detail, name="notice_detail"),
     path("files/<int:pk>/objections/new/", notice_views.objection_new, name="objection_create"),
     path("objections/<int:pk>/decide/", notice_views.objection_decide_page, name="objection_decide"),
+    path("reviews/", review_views.review_list, name="review_list"),
+    path("reviews/overdue/", review_views.review_overdue, name="review_overdue"),
+    path("files/<int:pk>/review/", review_views.review_create, name="review_create"),
 ]

@@ -65,6 +65,10 @@ ROWS = {
     "cases:notice_detail": (notice_args, (302, 404, 404, 404, 200, 404, 200, 404)),
     "cases:objection_create": (noticed_file_args, (302, 200, 404, 404, 200, 404, 302, 404)),
     "cases:objection_decide": (objection_args, (302, 302, 404, 404, 200, 404, 302, 404)),
+    # Annual review: everyone has their own list; a filed household of group A1 is reviewed by its cadres and chairs.
+    "cases:review_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "cases:review_overdue": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "cases:review_create": (_filed, (302, 200, 404, 404, 200, 404, 302, 404)),
     "visits:my_visits": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "visits:compliance": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "visits:flag_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),

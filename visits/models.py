@@ -247,6 +247,7 @@ class DigestKind(models.TextChoices):
     MONTHLY = "monthly", _("Monthly visits due")
     HOLIDAY = "holiday", _("Holiday visits due")
     ESCALATION = "escalation", _("Overdue visits escalated")
+    REVIEW = "review", _("Annual reviews due")
 
 
 class DigestStatus(models.TextChoices):

@@ -51,3 +51,16 @@ def _escalation(params: dict) -> tuple[str, str]:
         params["total"],
     ) % {"count": params["total"], "month": params["month"]}
     return title, _names(params)
+
+
+@register("visits.review")
+def _review(params: dict) -> tuple[str, str]:
+    title = ngettext(
+        "%(count)d annual review due",
+        "%(count)d annual reviews due",
+        params["total"],
+    ) % {"count": params["total"]}
+    body = _names(params)
+    if params.get("overdue"):
+        body += "\n" + gettext("Overdue: %(n)d.") % {"n": params["overdue"]}
+    return title, body

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
 from cases.models import HardshipFile
+from cases.review_selectors import overdue_flag, review_window_q
 from notices.selectors import preference_for
 from notices.services import notification_create
 from org.models import Membership, Role
@@ -194,6 +195,21 @@ def _overdue_by_chair(overdue: QuerySet) -> Iterator[tuple]:
             yield chair_id, pk, name, True
 
 
+def reminders_review(*, today: dt.date) -> RunResult:
+    """Each responsible helper's weekly digest of the annual reviews due within the federation's lead days or overdue.
+
+    Runs daily; the unique row per helper and ISO week makes every later run of the week write nothing new.
+    """
+    year, week, _day = today.isocalendar()
+    files = HardshipFile.objects.filter(review_window_q(today))
+    return _write(
+        _due_by_helper(files, {"overdue": overdue_flag(today)}),
+        period=f"{year}-W{week:02d}",
+        kind=DigestKind.REVIEW,
+        extra={"week": f"{year}-W{week:02d}"},
+    )
+
+
 # --- sending ------------------------------------------------------------------------------------
 
 
@@ -257,13 +273,14 @@ def _release(digest: ReminderDigest, exc: Exception, *, final: bool) -> None:
 
 
 def _link(kind: str) -> str:
-    return reverse("visits:compliance") if kind == DigestKind.ESCALATION else reverse("visits:my_visits")
+    pages = {DigestKind.ESCALATION: "visits:compliance", DigestKind.REVIEW: "cases:review_list"}
+    return reverse(pages.get(kind, "visits:my_visits"))
 
 
 def notification_params(digest: ReminderDigest) -> dict:
     payload = digest.payload
     names = [h["name"] for h in payload.get("households", [])[:20]]
-    keep = ("month", "holiday_zh", "holiday_en", "starts_on", "ends_on", "total", "overdue")
+    keep = ("month", "week", "holiday_zh", "holiday_en", "starts_on", "ends_on", "total", "overdue")
     return {**{k: payload[k] for k in keep if k in payload}, "names": names}
 
 

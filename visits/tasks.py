@@ -12,6 +12,7 @@ from .reminders import (
     reminders_escalate,
     reminders_holiday,
     reminders_monthly,
+    reminders_review,
     reminders_sweep,
 )
 from .services import visits_flag_missed
@@ -50,6 +51,12 @@ def reminders_holiday_task() -> int:
 @app.task(**RUN_LIMITS)
 def reminders_escalate_task() -> int:
     return reminders_escalate(today=timezone.localdate()).dispatched
+
+
+@app.task(**RUN_LIMITS)
+def reminders_review_task() -> int:
+    """This week's digests of annual reviews due (once per helper and week)."""
+    return reminders_review(today=timezone.localdate()).dispatched
 
 
 @app.task(acks_late=True, soft_time_limit=120, time_limit=150)

@@ -173,6 +173,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "visits.tasks.reminders_escalate_task",
         "schedule": crontab(minute=20, hour=7),
     },
+    # 07:30 every day: each helper's weekly digest of annual reviews due; only the week's first run writes anything.
+    "review-reminders": {
+        "task": "visits.tasks.reminders_review_task",
+        "schedule": crontab(minute=30, hour=7),
+    },
     # Every 5 minutes: re-send digests still pending (a broker outage delays reminders, never loses them).
     "visit-reminders-sweep": {
         "task": "visits.tasks.reminders_sweep_task",
