@@ -7,4 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Hardship files")
 
     def ready(self) -> None:
-        from . import relief  # noqa: F401 - the relief rules' cache receiver and the notification renderer
+        from . import (
+            relief,  # noqa: F401 - the relief rules' cache receiver and the notification renderer
+            review,  # noqa: F401 - the closure proposal's notification renderer
+        )

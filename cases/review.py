@@ -8,13 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notices.kinds import register
+from notices.services import notifications_create
+from org.models import Membership, Role
 from org.scoping import scope_for
 
 from .models import Cause, FileEvent, HardshipFile, Tier
 from .relief import relief_propose
 from .review_models import AnnualReview, ReviewOutcome
 from .services import MemberData, add_years, file_override_tier, file_save
-from .workflow import CADRE_ROLES, CHAIR_ROLES, FileRecord, FileStatus
+from .workflow import CADRE_ROLES, CHAIR_ROLES, CloseReason, FileRecord, FileStatus
 
 REVIEW_EVERY_YEARS = 1
 
@@ -105,6 +108,8 @@ def review_record(
     hfile.review_due_on = add_years(reviewed_on, REVIEW_EVERY_YEARS)
     hfile._history_user = by
     hfile.save(update_fields=["review_due_on", "updated_at"])
+    if outcome == ReviewOutcome.PROPOSE_CLOSURE:
+        _notify_closure(review, by)
     FileEvent.objects.create(
         file=hfile,
         action=FileRecord.REVIEW,
@@ -114,3 +119,25 @@ def review_record(
         comment=f"{review.get_outcome_display()}: {review.note}",
     )
     return review
+
+
+def _notify_closure(review: AnnualReview, by) -> None:
+    """Tell the branch chairs over the household that its review proposes closing the file (they take the step)."""
+    hfile = review.file
+    chairs = (
+        Membership.objects.filter(role=Role.BRANCH_CHAIR, unit_id__in=hfile.unit.ancestor_ids(), unit__is_active=True)
+        .exclude(user=by)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    params = {"name": hfile.name, "reason": review.close_reason}
+    notifications_create(rows=[(pk, "cases.closure_proposed", params, hfile.get_absolute_url()) for pk in chairs])
+
+
+@register("cases.closure_proposed")
+def _closure_proposed(params: dict) -> tuple[str, str]:
+    reason = dict(CloseReason.choices).get(params.get("reason", ""), "")
+    title = _("Closing the file of %(name)s is proposed") % {"name": params["name"]}
+    return title, _("The annual review proposes closing the file (%(reason)s); a branch chair takes the step.") % {
+        "reason": reason
+    }

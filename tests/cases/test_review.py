@@ -16,6 +16,7 @@ from cases.review_models import AnnualReview, ReviewOutcome
 from cases.review_selectors import overdue_by_unit_for_user, reviews_due_for_user
 from cases.services import add_years, plan_save
 from cases.workflow import FileStatus
+from notices.models import Notification
 from org.models import Locality
 from tests.factories import HardshipFileFactory
 
@@ -107,6 +108,8 @@ def test_a_closure_proposal_needs_a_reason_and_leaves_the_file_filed(cadre, bran
     done = review(hfile, cadre, ReviewOutcome.PROPOSE_CLOSURE, close_reason="left_union")
     hfile.refresh_from_db()
     assert (done.close_reason, hfile.status) == ("left_union", FileStatus.FILED)
+    notice = Notification.objects.get(user=branch_chair, kind="cases.closure_proposed")
+    assert notice.link == hfile.get_absolute_url() and "Left the union" in notice.body
 
 
 def test_relief_is_proposed_from_the_review_and_a_chair_confirms_it(cadre, branch_chair, group_a1):
