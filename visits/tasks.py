@@ -1,5 +1,7 @@
 """Celery tasks of the visits app: each loads by id or date, calls one service, and says how to retry."""
 
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from hardship.celery import app
@@ -17,8 +19,19 @@ from .reminders import (
 )
 from .services import visits_flag_missed
 
-# A run streams every filed household once: minutes, not seconds, at provincial scale.
-RUN_LIMITS = {"acks_late": True, "soft_time_limit": 1800, "time_limit": 1900}
+# A run streams every filed household once: minutes, not seconds, at provincial scale. A run is
+# idempotent (one digest row per recipient and period), so a database that drops the connection or
+# restarts mid-run is simply retried, with backoff, and the retry writes only what is missing.
+RUN_LIMITS = {
+    "acks_late": True,
+    "soft_time_limit": 1800,
+    "time_limit": 1900,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 60,
+    "retry_backoff_max": 900,
+    "retry_jitter": True,
+    "max_retries": 3,
+}
 
 
 @app.task(
@@ -39,8 +52,15 @@ def reminder_send_task(self, digest_id: int) -> bool:
 
 @app.task(**RUN_LIMITS)
 def reminders_monthly_task(month: str | None = None) -> int:
-    """Digests for `month` ('YYYY-MM'), this month when not given."""
-    return reminders_monthly(month=parse_month(month, timezone.localdate())).dispatched
+    """Digests for `month` ('YYYY-MM'); without one, this month's, on its first REMINDER_MONTHLY_DAYS days.
+
+    The beat starts it daily: a day missed (broker or beat down on the 1st) is caught up the next,
+    and the unique row per helper and month makes the other days write only digests still missing.
+    """
+    today = timezone.localdate()
+    if month is None and today.day > settings.HARDSHIP["REMINDER_MONTHLY_DAYS"]:
+        return 0
+    return reminders_monthly(month=parse_month(month, today)).dispatched
 
 
 @app.task(**RUN_LIMITS)

@@ -158,10 +158,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_timeout": 3, "socket_connect_timeout": 3}
 CELERY_BEAT_SCHEDULE: dict = {
-    # 07:00 on the 1st of each month: each responsible helper's digest of the households due this month.
+    # 07:00 every day: each responsible helper's digest of the households due this month. It acts on the
+    # first REMINDER_MONTHLY_DAYS days only, so a 1st missed (broker or beat down) is caught up the next day.
     "visit-reminders-monthly": {
         "task": "visits.tasks.reminders_monthly_task",
-        "schedule": crontab(minute=0, hour=7, day_of_month=1),
+        "schedule": crontab(minute=0, hour=7),
     },
     # 07:10 every day: holiday digests when a holiday window opens within REMINDER_DAYS_BEFORE_HOLIDAY days.
     "visit-reminders-holiday": {
@@ -216,7 +217,10 @@ HARDSHIP = {
     "HOLIDAY_VISIT_LEAD_DAYS": 14,
     # A new cause with one of these codes flags a filed household for dynamic monitoring.
     "MONITORING_CAUSE_CODES": ["illness", "accident", "disaster"],
-    # Reminders (visits app): holiday digests go out this many days before a holiday window opens.
+    # Reminders (visits app): the monthly digests go out on the 1st, or on the first day the run can
+    # start up to this day of the month (later, only `send_visit_reminders --month` sends them).
+    "REMINDER_MONTHLY_DAYS": int(os.environ.get("REMINDER_MONTHLY_DAYS", "7")),
+    # Holiday digests go out this many days before a holiday window opens.
     "REMINDER_DAYS_BEFORE_HOLIDAY": int(os.environ.get("REMINDER_DAYS_BEFORE_HOLIDAY", "7")),
     # Households still overdue this many days into the month are escalated to their branch chair.
     "REMINDER_ESCALATE_AFTER_DAYS": int(os.environ.get("REMINDER_ESCALATE_AFTER_DAYS", "10")),

@@ -5,9 +5,11 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import autodiscover_modules
 
 from cases.models import AssistancePlan, PlanHelper
 from hardship.celery import app
@@ -17,10 +19,16 @@ from visits.models import DigestKind, DigestStatus, FlagReason, MonitoringFlag, 
 from visits.reminders import reminder_send, reminders_escalate, reminders_holiday, reminders_monthly, reminders_sweep
 from visits.services import flag_handle, visits_flag_missed
 
-from .conftest import filed_file
+from .conftest import SHANGHAI, filed_file
 from .mail_backends import FlakyBackend
 
 MARCH = dt.date(2026, 3, 1)
+
+
+@pytest.fixture
+def tasks_registered():
+    """Every app's tasks module imported, as a worker does at start (a test run alone imports none)."""
+    autodiscover_modules("tasks")
 
 
 def run(function, **kwargs):
@@ -194,9 +202,28 @@ class TestRetriesAndSweep:
         assert "unexpectedly closed" in digest.last_error
         assert mail.outbox == [] and Notification.objects.count() == 0
 
-    def test_the_send_task_retries_with_exponential_backoff(self):
+    def test_the_send_task_retries_with_exponential_backoff(self, tasks_registered):
         task = app.tasks["visits.tasks.reminder_send_task"]
         assert task.max_retries == 5 and task.retry_backoff and task.acks_late
+
+    @pytest.mark.parametrize("name", ["monthly", "holiday", "escalate"])
+    def test_a_run_that_loses_the_database_is_retried_with_backoff(self, name, tasks_registered):
+        task = app.tasks[f"visits.tasks.reminders_{name}_task"]
+        assert OperationalError in task.autoretry_for and task.retry_backoff and task.max_retries == 3
+
+    def test_a_run_retried_after_a_partial_run_writes_only_what_is_missing(self, settings, frozen, group_a1, emails):
+        settings.HARDSHIP = {**settings.HARDSHIP, "REMINDER_DIGEST_BATCH": 1}
+        helpers = UserFactory.create_batch(3, roles=[(group_a1, "cadre")], email="h@example.org")
+        for helper in helpers:
+            helped_by(filed_file(group_a1), helper)
+        # What a run cut off after its first chunk leaves behind: one digest written and sent.
+        first = ReminderDigest.objects.create(
+            helper=helpers[0], period="2026-03", kind=DigestKind.MONTHLY, payload=_p()
+        )
+        assert reminder_send(digest_id=first.pk)
+        assert run(reminders_monthly, month=MARCH).dispatched == 2
+        assert ReminderDigest.objects.filter(status=DigestStatus.SENT).count() == 3
+        assert sorted(m.to[0] for m in mail.outbox) == ["h@example.org"] * 3
 
     def test_the_sweep_sends_digests_left_pending_and_only_old_ones(self, filed, emails, cadre, cadre_a2):
         # What a run leaves when the broker is down: rows written, no message delivered.
@@ -272,8 +299,37 @@ class TestHolidayDigests:
         assert [r.dispatched for r in run(reminders_holiday, today=dt.date(2026, 9, 20))] == [0]
 
 
+class TestMonthlyCatchUp:
+    """The beat starts the monthly run daily; it acts on the first REMINDER_MONTHLY_DAYS days of the month."""
+
+    @pytest.fixture
+    def task(self, tasks_registered):
+        return app.tasks["visits.tasks.reminders_monthly_task"]
+
+    def test_a_first_of_the_month_missed_is_caught_up_the_next_day(self, task, filed, emails, cadre, frozen):
+        frozen.move_to(dt.datetime(2026, 4, 2, 7, tzinfo=SHANGHAI))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            assert task.apply().get() == 1
+        assert ReminderDigest.objects.get().period == "2026-04" and len(mail.outbox) == 1
+
+    def test_later_days_of_the_first_week_send_nothing_twice(self, task, filed, emails, frozen):
+        for day in (1, 2, 7):
+            frozen.move_to(dt.datetime(2026, 4, day, 7, tzinfo=SHANGHAI))
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                task.apply()
+        assert ReminderDigest.objects.count() == 1 and len(mail.outbox) == 1
+
+    def test_after_the_first_week_the_daily_beat_does_nothing(self, task, filed, emails, frozen):
+        frozen.move_to(dt.datetime(2026, 4, 8, 7, tzinfo=SHANGHAI))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            assert task.apply().get() == 0
+            # A month named by hand (the command, an operator) is always run.
+            assert task.apply(args=["2026-04"]).get() == 1
+        assert ReminderDigest.objects.count() == 1
+
+
 class TestScheduleAndCommand:
-    def test_every_beat_entry_names_a_registered_task(self, settings):
+    def test_every_beat_entry_names_a_registered_task(self, settings, tasks_registered):
         for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
             assert entry["task"] in app.tasks, name
 
