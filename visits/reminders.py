@@ -285,13 +285,18 @@ def notification_params(digest: ReminderDigest) -> dict:
 
 
 def _email(digest: ReminderDigest, language: str) -> None:
+    site = settings.HARDSHIP["SITE_URL"].rstrip("/")
+    # Formatted, not reversed per household: a digest lists up to REMINDER_LIST_MAX of them.
+    file_url = site + reverse("cases:file_detail", args=[0]).replace("/0/", "/{}/")
+    households = [{**h, "url": file_url.format(h["pk"])} for h in digest.payload["households"]]
     context = {
         "digest": digest,
         "kind": digest.kind,
         "payload": digest.payload,
-        "more": digest.payload["total"] - len(digest.payload["households"]),
-        "url": settings.HARDSHIP["SITE_URL"].rstrip("/") + _link(digest.kind),
-        "site": settings.HARDSHIP["SITE_URL"].rstrip("/"),
+        "households": households,
+        "more": digest.payload["total"] - len(households),
+        "url": site + _link(digest.kind),
+        "site": site,
         "recipient": digest.helper,
     }
     with translation.override(language):
