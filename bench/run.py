@@ -349,14 +349,17 @@ def visits_markdown(header: dict, measured: dict, targets: list[dict]) -> str:
                 f"per full chunk ({r['queries_total']:,} in all). **Delivery** by one Celery worker (solo pool): "
                 f"{r['deliver_sent']:,} digests e-mailed and notified in {r['deliver_wall_s']} s "
                 f"({r['deliver_per_digest_ms']} ms each), {r['deliver_peak_rss_mb']} MB peak RSS. "
-                f"Run again: {r['rerun_wall_s']} s, {r['rerun_dispatched']} sent.",
+                f"Run again: {r['rerun_wall_s']} s, {r['rerun_dispatched']} sent. Machine load (1-minute "
+                f"average, {m['cores']} cores): {r['machine_load_1m']}.",
                 "",
             ]
         if r["kind"] == "board":
             counts = ", ".join(f"{n} households: {q}" for n, q in r["queries_by_households"].items())
             lines += [
                 f"**My visits** (`cadre`, {r['households']} households; {r['requests']} sequential requests "
-                f"in-process): p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms; queries {counts}.",
+                f"in-process): p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms; Django CPU per "
+                f"request p50 {r['app_cpu_p50_ms']} ms; queries {counts}. Machine load (1-minute average, "
+                f"{m['cores']} cores): {r['machine_load_1m']}.",
                 "",
             ]
     lines += ["| target | measured | |", "|---|---|---|"]

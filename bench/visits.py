@@ -162,7 +162,9 @@ def run(*, base_url: str, wanted: set[str], reseed: bool, connect: Callable, man
     out = ROOT / "bench" / "results" / "visits-step.json"
     if "visits:remind" in wanted:
         log(">> Reminder run, as the beat starts it on a worker (a subprocess: wall time, peak RSS, queries per chunk)")
+        load = os.getloadavg()[0]
         measured, rss_kb = _child("remind", base_url, out)
+        measured["machine_load_1m"] = round(max(load, os.getloadavg()[0]), 1)
         measured["peak_rss_mb"] = round(rss_kb / 1024, 1)
         log(
             f"   {measured['wall_s']} s, {measured['peak_rss_mb']} MB peak, {measured['digests']:,} digests, "
@@ -177,8 +179,13 @@ def run(*, base_url: str, wanted: set[str], reseed: bool, connect: Callable, man
         results.append({"name": "visits:remind", "kind": "remind", **measured})
     if "cadre:my_visits" in wanted:
         log(">> My visits (in-process, sequential requests)")
+        load = os.getloadavg()[0]
         measured, _rss = _child("board", base_url, out)
-        log(f"   p50 {measured['p50_ms']} ms, p99 {measured['p99_ms']} ms, queries {measured['queries_by_households']}")
+        measured["machine_load_1m"] = round(max(load, os.getloadavg()[0]), 1)
+        log(
+            f"   p50 {measured['p50_ms']} ms, p99 {measured['p99_ms']} ms, app CPU p50 {measured['app_cpu_p50_ms']} ms,"
+            f" queries {measured['queries_by_households']}"
+        )
         results.append({"name": "cadre:my_visits", "kind": "board", **measured})
     return {"dataset": dataset, "results": results}
 
@@ -414,6 +421,7 @@ def board() -> dict:
 
     queries, sizes = {}, {}
     times: list[float] = []
+    cpu: list[float] = []
     for username, households in BOARD_CADRES.items():
         user = get_user_model().objects.get(username=username)
         client = Client()
@@ -427,9 +435,10 @@ def board() -> dict:
         sizes[username] = {"due": len(b.due), "overdue": len(b.overdue), "done": len(b.done)}
         if households == max(BOARD_CADRES.values()):
             for _ in range(BOARD_REQUESTS):
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 response = client.get("/visits/")
                 times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
                 assert response.status_code == 200
     times.sort()
     return {
@@ -440,6 +449,8 @@ def board() -> dict:
         "p50_ms": round(statistics.median(times), 1),
         "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 1),
         "max_ms": round(times[-1], 1),
+        # This process's CPU per request (Django, not PostgreSQL): steadier than wall time on a shared box.
+        "app_cpu_p50_ms": round(statistics.median(cpu), 1),
         "queries": queries[max(BOARD_CADRES.values())],
         "queries_by_households": {str(k): v for k, v in queries.items()},
     }
