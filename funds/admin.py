@@ -14,6 +14,7 @@ from .models import (
     ApprovalStep,
     Delegation,
     Entry,
+    EvidenceItem,
     FiscalYear,
     Fund,
     FundBalance,
@@ -107,10 +108,19 @@ class FundBalanceAdmin(ReadOnlyAdmin):
 # requests are written by the services and only looked at here.
 
 
+class EvidenceItemInline(admin.TabularInline):
+    """The type's evidence checklist: what a request must carry before it can be submitted."""
+
+    model = EvidenceItem
+    extra = 0
+    fields = ["order", "name_zh", "name_en", "required", "valid_days", "paper_allowed", "is_active"]
+
+
 @admin.register(AidType)
 class AidTypeAdmin(ConfigAdmin):
     list_display = [*ConfigAdmin.list_display, "facts", "filed_only"]
     filter_horizontal = ["tiers"]
+    inlines = [EvidenceItemInline]
 
 
 class AmountBandInline(admin.TabularInline):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.forms import DATE
 from cases.models import Member, Schooling
+from visits.attachments import ACCEPT
 
 from .models import AidType, Fund, Source, SpecialFactor, TransactionKind
 from .services import ALLOCATION_LIMIT, ZERO, AidData
@@ -200,3 +201,17 @@ class PayForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("key", uuid.uuid4().hex)
+
+
+class EvidenceForm(forms.Form):
+    """One document for one checklist item: a file, or the original seen on paper (`on_paper`)."""
+
+    item = forms.TypedChoiceField(label=_("Document"), coerce=int)
+    dated = forms.DateField(label=_("Date of the document"), widget=DATE)
+    file = forms.FileField(label=_("Copy (photo or PDF)"), required=False, widget=forms.ClearableFileInput(
+        attrs={"accept": ACCEPT}))  # fmt: skip
+    on_paper = forms.BooleanField(label=_("Original seen on paper"), required=False)
+
+    def __init__(self, *args: Any, items, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(item.pk, str(item)) for item in items]

@@ -24,6 +24,7 @@ from org.scoping import scope_for
 from .models import (
     Account,
     AidDecision,
+    AidDocument,
     AidRequest,
     Delegation,
     Entry,
@@ -280,3 +281,8 @@ def request_funds_for_user(*, user, hfile) -> QuerySet:
         .filter(is_active=True, unit_id__in=hfile.unit.ancestor_ids())
         .select_related("unit", "balance")
     )
+
+
+def document_get_for_user(*, user, pk: int) -> AidDocument:
+    """A current evidence document of a request in the user's scope; 404 otherwise."""
+    return get_object_or_404(AidDocument.objects.visible_to(user).current(), pk=pk)

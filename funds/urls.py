@@ -22,4 +22,7 @@ urlpatterns = [
     path("aid/<int:pk>/pay/", views.aid_pay, name="aid_pay"),
     path("aid/<int:pk>/reverse/", views.aid_reverse, name="aid_reverse"),
     path("aid/<int:pk>/receipt/", views.aid_receipt, name="aid_receipt"),
+    path("aid/<int:pk>/evidence/", views.aid_evidence_add, name="aid_evidence_add"),
+    path("aid/<int:pk>/evidence/<int:doc_pk>/remove/", views.aid_evidence_remove, name="aid_evidence_remove"),
+    path("aid/documents/<int:pk>/", views.aid_document_download, name="aid_document"),
 ]

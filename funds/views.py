@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +19,7 @@ from .forms import (
     AllocateForm,
     BudgetForm,
     DecisionForm,
+    EvidenceForm,
     PayForm,
     ReverseForm,
     StatementFilterForm,
@@ -31,6 +32,7 @@ from .selectors import (
     aid_page,
     approval_queue_for_user,
     budget_rows,
+    document_get_for_user,
     fund_get_for_user,
     fund_rows_for_user,
     reconciliation_for_fund,
@@ -41,12 +43,15 @@ from .selectors import (
 )
 from .services import (
     aid_derivation,
+    aid_document_add,
+    aid_document_remove,
     aid_payment_reverse,
     aid_request_create,
     aid_request_decide,
     aid_request_pay,
     aid_request_submit,
     aid_request_update,
+    checklist,
     decision_authority,
     duplicates_of,
     fiscal_year_set_budget,
@@ -277,10 +282,13 @@ def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
         may_decide = aid.status == AidStatus.IN_APPROVAL
     except PermissionDenied:
         may_decide = False
+    rows = checklist(request=aid)
     context = {
         "aid": aid,
         "derivation": aid_derivation(request=aid),
         "duplicates": list(duplicates_of(aid)),
+        "checklist": rows,
+        "blocking": [row for row in rows if row.blocking],
         "may_edit": aid.status in EDITABLE_STATUSES and may_request(user=user, hfile=aid.file),
         "may_decide": may_decide,
         "may_pay": aid.status in (AidStatus.APPROVED, AidStatus.PAID) and fund_may_manage(user=user, fund=aid.fund),
@@ -356,3 +364,62 @@ def aid_receipt(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     context = {"aid": aid, "derivation": aid_derivation(request=aid), "duplicates": list(duplicates_of(aid))}
     return render(request, "funds/aidrequest_receipt.html", context)
+
+
+# The evidence checklist of a request.
+
+
+def _form_message(form) -> ValidationError:
+    """A bound form's errors as one message: "Label: error" for each field."""
+    texts = [f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+             for name, errors in form.errors.items()]  # fmt: skip
+    return ValidationError(" ".join(texts))
+
+
+@login_required
+@require_POST
+def aid_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+    aid = aid_get_for_user(user=request.user, pk=pk)
+    items = {row.item.pk: row.item for row in checklist(request=aid)}
+    form = EvidenceForm(request.POST, request.FILES, items=items.values())
+    if not form.is_valid():
+        return _aid_redirect(request, aid, _form_message(form))
+    data = form.cleaned_data
+    try:
+        aid_document_add(
+            request=aid, item=items[data["item"]], dated=data["dated"], by=request.user, upload=data["file"],
+            on_paper=data["on_paper"],
+        )  # fmt: skip
+    except (ValidationError, PermissionDenied) as exc:
+        return _aid_redirect(request, aid, exc)
+    messages.success(request, _("The document was added to the checklist."))
+    return redirect(aid)
+
+
+@login_required
+@require_POST
+def aid_evidence_remove(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    aid = aid_get_for_user(user=request.user, pk=pk)
+    document = get_object_or_404(aid.documents.current(), pk=doc_pk)
+    try:
+        aid_document_remove(document=document, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        return _aid_redirect(request, aid, exc)
+    messages.success(request, _("The document was taken off the checklist."))
+    return redirect(aid)
+
+
+@login_required
+def aid_document_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A copy of an evidence document, in scope only, always as a download (never rendered by the browser)."""
+    document = document_get_for_user(user=request.user, pk=pk)
+    if document.on_paper:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    name = document.original_name or f"document{document.extension}"
+    response = FileResponse(handle, content_type=document.content_type, as_attachment=True, filename=name)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -12,6 +12,8 @@ from tests.factories import HardshipFileFactory, MonitoringFlagFactory, VisitAtt
 from tests.funds.helpers import (
     aid_args,
     aid_decide_args,
+    document_args,
+    document_remove_args,
     fund_args,
     fund_year_args,
     paid_aid_args,
@@ -99,6 +101,10 @@ ROWS = {
     "funds:aid_pay": (aid_args, (302, 405, 405, 405, 405, 405, 405, 405)),  # POST only
     "funds:aid_reverse": (paid_aid_args, (302, 302, 404, 404, 200, 404, 200, 404)),
     "funds:aid_receipt": (paid_aid_args, (302, 200, 404, 404, 200, 404, 200, 404)),
+    # Evidence: adding and removing are POST only; a copy is downloaded by whoever sees the request.
+    "funds:aid_evidence_add": (aid_args, (302, 405, 405, 405, 405, 405, 405, 405)),
+    "funds:aid_evidence_remove": (document_remove_args, (302, 405, 405, 405, 405, 405, 405, 405)),
+    "funds:aid_document": (document_args, (302, 200, 404, 404, 200, 404, 200, 404)),
     # Notifications: everyone has their own list; marking read is POST only (its own tests check 404 for others).
     "notices:notification_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "notices:notification_read": (_notification, (405,) * 8),

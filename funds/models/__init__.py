@@ -14,6 +14,7 @@ from .aid import (
     RuleKind,
     SpecialFactor,
 )
+from .evidence import AidDocument, EvidenceItem
 from .ledger import (
     HELD_ACCOUNTS,
     Account,
@@ -37,6 +38,7 @@ __all__ = [
     "HELD_ACCOUNTS",
     "Account",
     "AidDecision",
+    "AidDocument",
     "AidInvoice",
     "AidRequest",
     "AidType",
@@ -48,6 +50,7 @@ __all__ = [
     "ApprovalStep",
     "Delegation",
     "Entry",
+    "EvidenceItem",
     "EntryQuerySet",
     "FactsKind",
     "FiscalYear",

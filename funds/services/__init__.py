@@ -13,13 +13,13 @@ from .aid import (
     approval_chain,
     approval_steps,
     decision_authority,
-    may_request,
     pay_key,
     resolve_unit,
 )
 from .aid_notices import aid_notify, approvers_of, queue_version
 from .escalation import aid_request_escalate, aid_requests_escalate, escalation_target, with_waiting_since
-from .guards import check_duplicates, check_eligible, duplicates_of, occasion_key
+from .evidence import ChecklistRow, aid_document_add, aid_document_remove, checklist, evidence_check
+from .guards import check_duplicates, check_eligible, duplicates_of, may_request, occasion_key
 from .ledger import (
     ALLOCATION_LIMIT,
     MANAGE_ROLES,
@@ -47,6 +47,8 @@ from .ledger import (
 __all__ = [
     "AidData",
     "aid_derivation",
+    "aid_document_add",
+    "aid_document_remove",
     "aid_payment_reverse",
     "aid_request_create",
     "aid_request_decide",
@@ -55,7 +57,10 @@ __all__ = [
     "aid_request_update",
     "already_received",
     "approval_chain",
+    "ChecklistRow",
     "check_duplicates",
+    "checklist",
+    "evidence_check",
     "check_eligible",
     "duplicates_of",
     "occasion_key",

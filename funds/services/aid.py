@@ -33,9 +33,10 @@ from ..models import (
     Fund,
     RuleKind,
 )
-from ..workflow import EDITABLE_STATUSES, REQUEST_ROLES, TRANSITIONS, AidAction, AidStatus
+from ..workflow import EDITABLE_STATUSES, TRANSITIONS, AidAction, AidStatus
 from .aid_notices import aid_notify
-from .guards import check_duplicates, check_eligible
+from .evidence import evidence_check
+from .guards import check_duplicates, check_eligible, require_requester
 from .ledger import ZERO, LedgerError, fund_disburse, fund_may_manage, fund_reserve, transaction_reverse, year_start
 
 NO_RULE = RuleSpec(kind=RuleKind.FIXED)
@@ -152,10 +153,6 @@ def _check_separation(person, request: AidRequest) -> None:
         raise PermissionDenied(_("Nobody may decide on an aid request they made."))
     if PlanHelper.objects.filter(plan__file_id=request.file_id, user=person).exists():
         raise PermissionDenied(_("A responsible helper of the household may not decide on its aid."))
-
-
-def may_request(*, user, hfile: HardshipFile) -> bool:
-    return bool(scope_for(user).roles_at(hfile.unit) & REQUEST_ROLES)
 
 
 # Validation shared by create, edit and submit.
@@ -288,11 +285,6 @@ def _lock_file(pk: int) -> HardshipFile:
     return HardshipFile.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)
 
 
-def _require_requester(by, hfile: HardshipFile) -> None:
-    if not may_request(user=by, hfile=hfile):
-        raise PermissionDenied(_("Your role does not allow requesting aid in %(unit)s.") % {"unit": hfile.unit})
-
-
 # The services.
 
 
@@ -300,7 +292,7 @@ def _require_requester(by, hfile: HardshipFile) -> None:
 def aid_request_create(*, hfile: HardshipFile, data: AidData, by) -> AidRequest:
     """Start a draft request for a household, with its facts and the suggested amount."""
     hfile = _lock_file(hfile.pk)
-    _require_requester(by, hfile)
+    require_requester(by, hfile)
     request = AidRequest(file=hfile, federation_id=hfile.federation_id, created_by=by)
     invoices = _fill(request, data, by)
     request.save()
@@ -314,7 +306,7 @@ def aid_request_update(*, request: AidRequest, data: AidData, by) -> AidRequest:
     """Change a draft or returned request."""
     request = _lock(request)
     request.file = _lock_file(request.file_id)
-    _require_requester(by, request.file)
+    require_requester(by, request.file)
     if request.status not in EDITABLE_STATUSES:
         raise ValidationError(_("Only a draft or returned request can be changed."))
     invoices = _fill(request, data, by)
@@ -334,11 +326,12 @@ def aid_request_submit(*, request: AidRequest, by, comment: str = "") -> AidRequ
     """Send the request to the first level of its approval chain."""
     request = _lock(request)
     request.file = _lock_file(request.file_id)
-    _require_requester(by, request.file)
+    require_requester(by, request.file)
     if request.status not in TRANSITIONS[AidAction.SUBMIT].sources:
         raise ValidationError(_("This request has already been submitted."))
     check_eligible(request.file, request.aid_type)
     check_duplicates(request)
+    evidence_check(request)
     _check_suggestion(request)
     chain = approval_chain(aid_type=request.aid_type, amount=request.requested_amount)
     if not chain:

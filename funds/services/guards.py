@@ -1,4 +1,4 @@
-"""Who may receive an aid type, and the duplicate-aid guard across the levels of the tree.
+"""Who may request aid, who may receive an aid type, and the duplicate-aid guard across the levels of the tree.
 
 Eligibility: filed households only unless the type says otherwise (temporary
 relief), and only the tiers the type names (none named: every tier).
@@ -14,17 +14,27 @@ their own, stricter guard: once per federation, never overridden (`AidInvoice`).
 import re
 import unicodedata
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from cases.models import HardshipFile
 from cases.workflow import FileStatus
+from org.scoping import scope_for
 
 from ..models import AidRequest, AidType, FactsKind
-from ..workflow import AidStatus
+from ..workflow import REQUEST_ROLES, AidStatus
 
 _NOT_KEY = re.compile(r"[\W_]+")
+
+
+def may_request(*, user, hfile: HardshipFile) -> bool:
+    return bool(scope_for(user).roles_at(hfile.unit) & REQUEST_ROLES)
+
+
+def require_requester(by, hfile: HardshipFile) -> None:
+    if not may_request(user=by, hfile=hfile):
+        raise PermissionDenied(_("Your role does not allow requesting aid in %(unit)s.") % {"unit": hfile.unit})
 
 
 def check_eligible(hfile: HardshipFile, aid_type: AidType) -> None:

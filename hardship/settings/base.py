@@ -207,6 +207,9 @@ HARDSHIP = {
     # Visits (visits app): plain settings, changed per deployment in its settings module.
     "VISIT_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
     "VISIT_ATTACHMENTS_PER_VISIT": 5,
+    # Aid evidence (funds app): one scanned document, and copies kept per checklist item of a request.
+    "AID_DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "AID_DOCUMENTS_PER_ITEM": 10,
     # The "two musts" ask for one routine visit a month: a second one in the same month is refused.
     "VISIT_ONE_MONTHLY_PER_MONTH": True,
     # This many clear-improvement visits in a row make the household a relief candidate.

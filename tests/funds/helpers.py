@@ -69,6 +69,31 @@ def medical(fund, amount: str = "1500.00", invoices=("INV-1",), **facts):
     )  # fmt: skip
 
 
+def complete_evidence(request, by, dated=None):
+    """Every required item of the request's checklist present: a PDF copy, or the original seen on paper."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from funds.services import aid_document_add, checklist
+    from tests.factories import PDF_BYTES
+
+    for row in checklist(request=request):
+        if row.item.required and row.state != "present":
+            paper = row.item.paper_allowed
+            aid_document_add(
+                request=request, item=row.item, dated=dated or timezone.localdate(), by=by, on_paper=paper,
+                upload=None if paper else SimpleUploadedFile("scan.pdf", PDF_BYTES, "application/pdf"),
+            )  # fmt: skip
+    return request
+
+
+def submit(request, by):
+    """Complete the request's evidence checklist, then submit it."""
+    from funds.services import aid_request_submit
+
+    return aid_request_submit(request=complete_evidence(request, by), by=by)
+
+
 def filed_household(unit):
     from cases.workflow import FileStatus
     from tests.factories import HardshipFileFactory
@@ -81,7 +106,7 @@ def filed_household(unit):
 
 def _aid_for(hfile, *, paid: bool = False):
     from cases.workflow import FileStatus
-    from funds.services import aid_request_create, aid_request_decide, aid_request_pay, aid_request_submit
+    from funds.services import aid_request_create, aid_request_decide, aid_request_pay
     from org.models import Role, Unit
     from tests.factories import UserFactory
 
@@ -91,7 +116,7 @@ def _aid_for(hfile, *, paid: bool = False):
     if paid:
         branch = Unit.objects.get(pk=hfile.unit.parent_id)
         chair = UserFactory(roles=[(branch, Role.BRANCH_CHAIR)])
-        aid = aid_request_submit(request=aid, by=hfile.created_by)
+        aid = submit(aid, hfile.created_by)
         aid = aid_request_decide(request=aid, action="approve", by=chair)
         aid = aid_request_pay(request=aid, by=chair, idempotency_key="matrix")
     return aid
@@ -107,3 +132,20 @@ def paid_aid_args(hfile) -> list[int]:
 
 def aid_decide_args(hfile) -> list:
     return [_aid_for(hfile).pk, "approve"]
+
+
+def _document_for(hfile):
+    from funds.models import AidDocument
+
+    aid = _aid_for(hfile)
+    complete_evidence(aid, hfile.created_by)
+    return AidDocument.objects.filter(request=aid, on_paper=False).first()
+
+
+def document_args(hfile) -> list[int]:
+    return [_document_for(hfile).pk]
+
+
+def document_remove_args(hfile) -> list[int]:
+    document = _document_for(hfile)
+    return [document.request_id, document.pk]

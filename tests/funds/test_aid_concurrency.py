@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 
 from funds.models import Account, AidRequest, Entry, LedgerTransaction, TransactionKind
-from funds.services import LedgerError, aid_request_create, aid_request_decide, aid_request_pay, aid_request_submit
+from funds.services import LedgerError, aid_request_create, aid_request_decide, aid_request_pay
 from funds.workflow import AidStatus
 from hardship.money import MoneySum
 from tests.concurrency import race
 from tests.factories import funded
 
-from .helpers import assert_ledger_consistent, filed_household, medical
+from .helpers import assert_ledger_consistent, filed_household, medical, submit
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -37,11 +37,9 @@ def _approve_and_pay(request, chair, i: int):
 def test_twenty_four_threads_approve_and_pay_against_one_fund(group_a1, cadre, branch_chair):
     fund = funded(group_a1, HELD)
     requests = [
-        aid_request_submit(
-            request=aid_request_create(
-                hfile=filed_household(group_a1), data=medical(fund, invoices=[f"INV-{i}"]), by=cadre
-            ),
-            by=cadre,
+        submit(
+            aid_request_create(hfile=filed_household(group_a1), data=medical(fund, invoices=[f"INV-{i}"]), by=cadre),
+            cadre,
         )
         for i in range(THREADS)
     ]

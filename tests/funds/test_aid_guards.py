@@ -15,7 +15,7 @@ from funds.workflow import AidStatus
 from org.models import Role
 from tests.factories import HardshipFileFactory, UserFactory, funded
 
-from .helpers import aid_type, filed_household, ledger_snapshot, medical
+from .helpers import aid_type, complete_evidence, filed_household, ledger_snapshot, medical
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -100,6 +100,7 @@ def test_type_without_tiers_reaches_every_tier(household, fund, cadre):
 
 def test_invoice_of_a_rejected_request_stays_claimed(household, fund, cadre, branch_chair):
     request = aid_request_create(hfile=household, data=medical(fund, invoices=["H-9"]), by=cadre)
+    complete_evidence(request, cadre)
     request = aid_request_submit(request=request, by=cadre)
     aid_request_decide(request=request, action="reject", by=branch_chair, comment="no")
     before = ledger_snapshot()
@@ -167,6 +168,7 @@ def test_rejected_request_does_not_block_and_other_types_or_occasions_are_free(
     household, fund, federation_fund, cadre, branch_chair, federation_cadre
 ):
     first = aid_request_create(hfile=household, data=living(fund, occasion="flood"), by=cadre)
+    complete_evidence(first, cadre)
     first = aid_request_submit(request=first, by=cadre)
     aid_request_create(hfile=household, data=living(federation_fund, occasion="fire"), by=federation_cadre)
     other_type = living(federation_fund, "1000.00", occasion="flood")
@@ -195,6 +197,7 @@ def test_duplicate_appearing_before_submission_is_caught_at_submission(
     aid_request_create(hfile=household, data=living(federation_fund, occasion="flood"), by=federation_cadre)
     first = aid_request_update(request=first, data=living(fund, occasion="flood", duplicate_reason="x"), by=cadre)
     assert first.duplicate_reason == "x"
+    complete_evidence(first, cadre)
     assert aid_request_submit(request=first, by=cadre).status == AidStatus.IN_APPROVAL
 
 

@@ -19,14 +19,14 @@ from notices.models import Notification
 from org.models import Role
 from tests.factories import UserFactory
 
-from .helpers import filed_household, medical
+from .helpers import complete_evidence, filed_household, medical
 
 pytestmark = pytest.mark.django_db
 
 
 def submitted(household, rich_fund, cadre, invoice="INV-1"):
     request = aid_request_create(hfile=household, data=medical(rich_fund, invoices=[invoice]), by=cadre)
-    return aid_request_submit(request=request, by=cadre)
+    return aid_request_submit(request=complete_evidence(request, cadre), by=cadre)
 
 
 def news(user) -> list[tuple[str, str]]:
@@ -72,7 +72,9 @@ def test_requester_hears_of_rejection_and_return_with_the_reason(household, rich
 
 def test_an_intermediate_approval_says_the_request_goes_on(household, rich_fund, cadre, branch_chair, federation_staff):
     data = medical(rich_fund, "8000.00", justification="second operation")
-    request = aid_request_submit(request=aid_request_create(hfile=household, data=data, by=cadre), by=cadre)
+    request = aid_request_submit(
+        request=complete_evidence(aid_request_create(hfile=household, data=data, by=cadre), cadre), by=cadre
+    )
     aid_request_decide(request=request, action="approve", by=branch_chair)
     assert news(cadre) == [
         ("approve_level", f"Aid request no. {request.pk} was approved at level 1 and goes on to the next level")

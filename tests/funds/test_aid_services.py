@@ -24,7 +24,7 @@ from funds.workflow import AidStatus
 from org.models import Role
 from tests.factories import HardshipFileFactory, MemberFactory, UserFactory, funded
 
-from .helpers import aid_type, assert_ledger_consistent, filed_household, ledger_snapshot, medical
+from .helpers import aid_type, assert_ledger_consistent, filed_household, ledger_snapshot, medical, submit
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -42,7 +42,7 @@ def household(group_a1):
 
 def submitted(household, fund, cadre, amount="1500.00", **kw):
     request = aid_request_create(hfile=household, data=medical(fund, amount, **kw), by=cadre)
-    return aid_request_submit(request=request, by=cadre)
+    return submit(request, cadre)
 
 
 def balance(fund) -> tuple:

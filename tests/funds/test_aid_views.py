@@ -12,7 +12,7 @@ from funds.services import aid_request_create, aid_request_decide, aid_request_s
 from funds.workflow import AidStatus
 from tests.factories import funded
 
-from .helpers import aid_type, filed_household, ledger_snapshot, medical
+from .helpers import aid_type, complete_evidence, filed_household, ledger_snapshot, medical, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def form_data(fund, **over) -> dict:
 
 
 def submitted(household, fund, cadre, **kw) -> AidRequest:
-    return aid_request_submit(request=aid_request_create(hfile=household, data=medical(fund, **kw), by=cadre), by=cadre)
+    return submit(aid_request_create(hfile=household, data=medical(fund, **kw), by=cadre), cadre)
 
 
 def test_cadre_requests_medical_aid_and_sees_the_derivation(client_for, cadre, household, fund):
@@ -50,6 +50,7 @@ def test_cadre_requests_medical_aid_and_sees_the_derivation(client_for, cadre, h
     assert "Suggested amount: 1,500.00 yuan" in page
     chinese = client_for(cadre, "zh-hans").get(aid.get_absolute_url()).content.decode()
     assert "建议金额" in chinese
+    complete_evidence(aid, cadre)
     client.post(reverse("funds:aid_submit", args=[aid.pk]))
     assert AidRequest.objects.get().status == AidStatus.IN_APPROVAL
 

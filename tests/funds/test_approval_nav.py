@@ -12,14 +12,14 @@ from funds.services import aid_request_create, aid_request_decide, aid_request_s
 from org.models import Role
 from tests.factories import UserFactory
 
-from .helpers import filed_household, medical
+from .helpers import complete_evidence, filed_household, medical
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(group_a1, rich_fund, cadre, invoice: str):
     request = aid_request_create(hfile=filed_household(group_a1), data=medical(rich_fund, invoices=[invoice]), by=cadre)
-    return aid_request_submit(request=request, by=cadre)
+    return aid_request_submit(request=complete_evidence(request, cadre), by=cadre)
 
 
 def badge(client) -> str | None:

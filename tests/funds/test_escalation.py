@@ -19,7 +19,7 @@ from notices.models import Notification
 from org.models import Role
 from tests.concurrency import race
 
-from .helpers import assert_ledger_consistent, filed_household, medical
+from .helpers import assert_ledger_consistent, complete_evidence, filed_household, medical
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
@@ -28,7 +28,7 @@ START = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
 def submitted(group_a1, rich_fund, cadre, amount="1500.00", invoice="INV-1") -> AidRequest:
     data = medical(rich_fund, amount, [invoice], justification="a second operation is planned")
     request = aid_request_create(hfile=filed_household(group_a1), data=data, by=cadre)
-    return aid_request_submit(request=request, by=cadre)
+    return aid_request_submit(request=complete_evidence(request, cadre), by=cadre)
 
 
 def after(days: float):
