@@ -135,8 +135,11 @@ class AmountTableRowInline(admin.TabularInline):
 
 @admin.register(AmountRule)
 class AmountRuleAdmin(admin.ModelAdmin):
-    list_display = ["aid_type", "kind", "fixed_amount", "per_request_cap", "uplift_percent", "yearly_cap"]
-    list_select_related = ["aid_type"]
+    list_display = [
+        "aid_type", "kind", "fixed_amount", "per_request_cap", "uplift_percent", "yearly_cap", "topup_kind",
+        "combined_cap",
+    ]  # fmt: skip
+    list_select_related = ["aid_type", "topup_kind"]
     inlines = [AmountBandInline, AmountTableRowInline]
 
 

@@ -41,6 +41,19 @@ class RuleSpec:
     per_request_cap: Decimal | None = None
     uplift_percent: Decimal = ZERO
     yearly_cap: Decimal | None = None
+    topup: "TopUp | None" = None
+
+
+@dataclass(frozen=True)
+class TopUp:
+    """A second fund stacked on the amount: a fixed sum plus a share of what the per-request cap cut, up to a cap
+    on the two together."""
+
+    combined_cap: Decimal
+    percent: Decimal = ZERO
+    fixed: Decimal = ZERO
+    kind_id: int | None = None
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,17 @@ TEXTS = {
     "yearly_capped": _("Limited to what is left of the yearly cap: %(amount)s yuan"),
     "received": _("Already received this year of this type: %(received)s yuan"),
     "result": _("Suggested amount: %(amount)s yuan"),
+    "combined_base": _("The combined cap of %(cap)s yuan also limits the amount: %(amount)s yuan"),
+    "topup": _(
+        "Top-up from %(fund)s: %(fixed)s fixed + %(percent)s%% of the %(cut)s yuan above the per-request cap "
+        "= %(topup)s yuan"
+    ),
+    "topup_capped": _(
+        "Amount %(amount)s + top-up %(wanted)s yuan is more than the combined cap of %(cap)s yuan: "
+        "%(cut)s yuan cut, top-up %(topup)s yuan"
+    ),
+    "topup_within": _("Amount %(amount)s + top-up %(topup)s yuan is within the combined cap of %(cap)s yuan"),
+    "result_total": _("Suggested in all: %(amount)s + %(topup)s top-up = %(total)s yuan"),
 }
 
 
@@ -98,6 +122,14 @@ class Step:
 class Derivation:
     amount: Decimal
     steps: tuple[Step, ...]
+    topup: Decimal = ZERO
+    combined_cap: Decimal | None = None
+    topup_kind_id: int | None = None
+    topup_label: str = ""
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.topup
 
 
 def _base(rule: RuleSpec, facts: Facts, steps: list[Step]) -> Decimal:
@@ -166,6 +198,7 @@ def suggest_amount(rule: RuleSpec, facts: Facts, already_received_this_year: Dec
                 {"factor": label, "percent": percent(rule.uplift_percent), "uplift": uplift, "amount": amount},
             )
         )
+    uncapped = amount
     if rule.per_request_cap is not None and amount > rule.per_request_cap:
         amount = quantize(rule.per_request_cap)
         steps.append(Step("request_cap", {"cap": rule.per_request_cap, "amount": amount}))
@@ -178,8 +211,47 @@ def suggest_amount(rule: RuleSpec, facts: Facts, already_received_this_year: Dec
             steps.append(Step("yearly_capped", {"amount": amount}))
     else:
         steps.append(Step("received", {"received": received}))
+    if rule.topup is None:
+        steps.append(Step("result", {"amount": amount}))
+        return Derivation(amount=amount, steps=tuple(steps))
+    return _with_topup(rule.topup, amount, uncapped - amount, steps)
+
+
+def _with_topup(topup: TopUp, amount: Decimal, cut: Decimal, steps: list[Step]) -> Derivation:
+    """The top-up on `amount`: its fixed sum and its share of the `cut` the per-request cap made, within the
+    combined cap (which limits the amount itself first)."""
+    cap = quantize(topup.combined_cap)
+    if amount > cap:
+        amount = cap
+        steps.append(Step("combined_base", {"cap": cap, "amount": amount}))
     steps.append(Step("result", {"amount": amount}))
-    return Derivation(amount=amount, steps=tuple(steps))
+    wanted = quantize(topup.fixed) + quantize(cut * topup.percent / HUNDRED)
+    steps.append(
+        Step(
+            "topup",
+            {
+                "fund": topup.label,
+                "fixed": quantize(topup.fixed),
+                "percent": percent(topup.percent),
+                "cut": cut,
+                "topup": wanted,
+            },
+        )  # fmt: skip
+    )
+    given = min(wanted, cap - amount)
+    if given < wanted:
+        steps.append(
+            Step(
+                "topup_capped", {"amount": amount, "wanted": wanted, "cap": cap, "cut": wanted - given, "topup": given}
+            )
+        )
+    else:
+        steps.append(Step("topup_within", {"amount": amount, "topup": given, "cap": cap}))
+    steps.append(Step("result_total", {"amount": amount, "topup": given, "total": amount + given}))
+    return Derivation(
+        amount=amount, steps=tuple(steps), topup=given, combined_cap=cap, topup_kind_id=topup.kind_id,
+        topup_label=topup.label,
+    )  # fmt: skip
 
 
 def spec_of(rule) -> RuleSpec:
@@ -192,4 +264,14 @@ def spec_of(rule) -> RuleSpec:
         per_request_cap=rule.per_request_cap,
         uplift_percent=rule.uplift_percent,
         yearly_cap=rule.yearly_cap,
+        topup=_topup_of(rule),
     )
+
+
+def _topup_of(rule) -> TopUp | None:
+    if rule.topup_kind_id is None or rule.combined_cap is None:
+        return None
+    return TopUp(
+        combined_cap=rule.combined_cap, percent=rule.topup_percent, fixed=rule.topup_fixed,
+        kind_id=rule.topup_kind_id, label=str(rule.topup_kind),
+    )  # fmt: skip

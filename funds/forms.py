@@ -104,6 +104,13 @@ class AidRequestForm(forms.Form):
     aid_type = forms.ModelChoiceField(label=_("Aid type"), queryset=AidType.objects.filter(is_active=True))
     fund = forms.ModelChoiceField(label=_("Pay from fund"), queryset=Fund.objects.none())
     requested_amount = forms.DecimalField(label=_("Amount requested (yuan)"), max_digits=14, decimal_places=2)
+    topup_fund = forms.ModelChoiceField(
+        label=_("Top-up fund"),
+        required=False,
+        queryset=Fund.objects.none(),
+        help_text=_("Only for aid types whose rule has a top-up (e.g. the warm-fund sub-fund on medical aid)."),
+    )
+    topup_amount = forms.DecimalField(label=_("Top-up (yuan)"), required=False, max_digits=14, decimal_places=2)
     justification = forms.CharField(
         label=_("Justification"),
         required=False,
@@ -146,14 +153,16 @@ class AidRequestForm(forms.Form):
 
     def __init__(self, *args: Any, funds, members, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fund"].queryset = funds
-        self.fields["fund"].label_from_instance = lambda f: f"{f.unit} · {f.name}"
+        for name in ("fund", "topup_fund"):
+            self.fields[name].queryset = funds
+            self.fields[name].label_from_instance = lambda f: f"{f.unit} · {f.name}"
         self.fields["child"].queryset = members
-        for name in ("requested_amount", "total_cost", "insurance", "other_aid"):
+        for name in ("requested_amount", "topup_amount", "total_cost", "insurance", "other_aid"):
             self.fields[name].widget.attrs.update(inputmode="decimal", autocomplete="off")
         self.helper = _helper()
         self.helper.layout = Layout(
             Fieldset(_("Request"), "aid_type", "fund", "requested_amount", "justification"),
+            Fieldset(_("Top-up"), "topup_fund", "topup_amount"),
             Fieldset(_("Occasion"), "occasion", "duplicate_reason"),
             Fieldset(_("Medical facts"), "total_cost", "insurance", "other_aid", "invoice_numbers", "special_factor"),
             Fieldset(_("Education facts"), "child", "stage"),
@@ -178,12 +187,15 @@ class AidRequestForm(forms.Form):
             event=data.get("event") or "",
             occasion=data.get("occasion") or "",
             duplicate_reason=data.get("duplicate_reason") or "",
+            topup_fund=data.get("topup_fund"),
+            topup_amount=data.get("topup_amount") or ZERO,
         )
 
     @classmethod
     def initial_for(cls, request) -> dict[str, Any]:
         fields = ("aid_type", "fund", "requested_amount", "justification", "total_cost", "insurance", "other_aid",
-                  "special_factor", "child", "stage", "event", "occasion", "duplicate_reason")  # fmt: skip
+                  "special_factor", "child", "stage", "event", "occasion", "duplicate_reason", "topup_fund",
+                  "topup_amount")  # fmt: skip
         initial = {name: getattr(request, name) for name in fields}
         initial["invoice_numbers"] = "\n".join(i.number for i in request.invoices.all())
         return initial

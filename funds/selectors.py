@@ -211,6 +211,7 @@ def aid_detail_for_user(*, user, pk: int) -> AidRequest:
             "approver_unit",
             "child",
             "payment__actor",
+            "topup_fund__unit",
         )
         .prefetch_related(
             "invoices", Prefetch("decisions", queryset=AidDecision.objects.select_related("actor", "on_behalf_of"))

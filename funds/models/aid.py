@@ -18,7 +18,7 @@ from org.models import Role, Unit, UnitKind
 from org.scoping import ScopedQuerySet
 
 from ..workflow import AidAction, AidStatus
-from .ledger import Fund, LedgerTransaction
+from .ledger import Fund, FundKind, LedgerTransaction
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(1000)]
 
@@ -83,12 +83,45 @@ class AmountRule(models.Model):
         help_text=_("The most one household may receive of this type in a calendar year."),
     )
 
+    # A second fund stacked on this type's amount (Shougang: the warm-fund sub-fund on top of medical aid).
+    topup_kind = models.ForeignKey(
+        FundKind,
+        verbose_name=_("top-up from a fund of kind"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("A second fund that adds to this type's amount, up to the combined cap. Empty: no top-up."),
+    )
+    topup_percent = models.DecimalField(
+        _("top-up: share of the amount above the per-request cap (%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=0,
+        validators=PERCENT,
+        help_text=_("100 carries the rule on above the per-request cap, paid by the top-up fund."),
+    )
+    topup_fixed = MoneyField(_("top-up: fixed amount"))
+    combined_cap = MoneyField(
+        _("combined cap"),
+        null=True,
+        blank=True,
+        default=None,
+        help_text=_("The most the amount and the top-up together may come to for one request."),
+    )
+
     class Meta:
         verbose_name = _("amount rule")
         verbose_name_plural = _("amount rules")
         constraints = [
             models.CheckConstraint(
                 condition=Q(uplift_percent__gte=0, uplift_percent__lte=1000), name="amountrule_uplift_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(topup_kind__isnull=True) | Q(combined_cap__isnull=False), name="amountrule_topup_has_cap"
+            ),
+            models.CheckConstraint(
+                condition=Q(topup_percent__gte=0, topup_percent__lte=1000), name="amountrule_topup_percent_range"
             ),
         ]
 
@@ -241,6 +274,17 @@ class AidRequest(models.Model):
         LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     payment = models.ForeignKey(LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The top-up (see AmountRule.topup_kind): drawn from its own fund, reserved and paid beside the amount.
+    topup_fund = models.ForeignKey(
+        Fund, verbose_name=_("top-up fund"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    topup_amount = MoneyField(_("top-up requested"))
+    topup_reservation = models.ForeignKey(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    topup_payment = models.ForeignKey(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -266,6 +310,18 @@ class AidRequest(models.Model):
                 condition=~Q(status="paid") | Q(payment__isnull=False, paid_at__isnull=False),
                 name="aidrequest_paid_has_payment",
             ),
+            models.CheckConstraint(
+                condition=Q(topup_amount=0) | Q(topup_amount__gt=0, topup_fund__isnull=False),
+                name="aidrequest_topup_has_fund",
+            ),
+            models.CheckConstraint(
+                condition=Q(topup_amount=0) | ~Q(status__in=["approved", "paid"]) | Q(topup_reservation__isnull=False),
+                name="aidrequest_approved_topup_reserved",
+            ),
+            models.CheckConstraint(
+                condition=Q(topup_amount=0) | ~Q(status="paid") | Q(topup_payment__isnull=False),
+                name="aidrequest_paid_topup_paid",
+            ),
         ]
         indexes = [models.Index(fields=["status", "approver_role", "approver_unit"], name="aidrequest_queue")]
 
@@ -274,6 +330,11 @@ class AidRequest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("funds:aid_detail", args=[self.pk])
+
+    @property
+    def total_amount(self):
+        """The amount and its top-up: what the household receives."""
+        return self.requested_amount + self.topup_amount
 
     @property
     def out_of_pocket(self):

@@ -37,7 +37,17 @@ from ..workflow import EDITABLE_STATUSES, TRANSITIONS, AidAction, AidStatus
 from .aid_notices import aid_notify
 from .evidence import evidence_check
 from .guards import check_duplicates, check_eligible, require_requester
-from .ledger import ZERO, LedgerError, fund_disburse, fund_may_manage, fund_reserve, transaction_reverse, year_start
+from .ledger import (
+    ZERO,
+    LedgerError,
+    fund_disburse,
+    fund_may_manage,
+    fund_reserve,
+    funds_lock,
+    transaction_reverse,
+    year_start,
+)
+from .topup import check_topup
 
 NO_RULE = RuleSpec(kind=RuleKind.FIXED)
 MAX_INVOICES = 20
@@ -61,6 +71,8 @@ class AidData:
     event: str = ""
     occasion: str = ""
     duplicate_reason: str = ""
+    topup_fund: Fund | None = None
+    topup_amount: Decimal = ZERO
 
 
 # Reads the services and the pages share.
@@ -77,7 +89,12 @@ def facts_of(request: AidRequest) -> Facts:
 
 
 def rule_for(aid_type: AidType) -> RuleSpec:
-    rule = AmountRule.objects.filter(aid_type=aid_type).prefetch_related("bands", "table_rows").first()
+    rule = (
+        AmountRule.objects.filter(aid_type=aid_type)
+        .select_related("topup_kind")
+        .prefetch_related("bands", "table_rows")
+        .first()
+    )
     return spec_of(rule) if rule else NO_RULE
 
 
@@ -213,10 +230,10 @@ def _medical(hfile: HardshipFile, data: AidData, request_pk: int | None) -> dict
             "invoices": numbers}  # fmt: skip
 
 
-def _check_fund(hfile: HardshipFile, fund: Fund, by) -> None:
+def _check_fund(hfile: HardshipFile, fund: Fund, by, name: str = "fund") -> None:
     reachable = fund.unit_id in hfile.unit.ancestor_ids() and fund.unit_id in scope_for(by).unit_ids
     if not reachable or not fund.is_active:
-        raise ValidationError({"fund": _("Choose an active fund of the household's unit or a unit above it.")})
+        raise ValidationError({name: _("Choose an active fund of the household's unit or a unit above it.")})
 
 
 def _fill(request: AidRequest, data: AidData, by) -> list[str]:
@@ -229,6 +246,10 @@ def _fill(request: AidRequest, data: AidData, by) -> list[str]:
     amount = _clean_amount(data.requested_amount, "requested_amount")
     if amount <= 0:
         raise ValidationError({"requested_amount": _("The amount must be more than zero.")})
+    topup = _clean_amount(data.topup_amount, "topup_amount")
+    if topup and data.topup_fund is not None:
+        _check_fund(hfile, data.topup_fund, by, "topup_fund")
+    request.topup_fund, request.topup_amount = data.topup_fund, topup
     facts = _clean_facts(hfile, data, request.pk)
     invoices = facts.pop("invoices")
     for name, value in facts.items():
@@ -242,12 +263,14 @@ def _fill(request: AidRequest, data: AidData, by) -> list[str]:
 
 
 def _check_suggestion(request: AidRequest) -> None:
-    request.suggested_amount = aid_derivation(request=request).amount
+    derivation = aid_derivation(request=request)
+    request.suggested_amount = derivation.amount
     if request.requested_amount > request.suggested_amount and not request.justification:
         raise ValidationError(
             {"justification": _("%(amount)s yuan is more than the suggested %(suggested)s yuan: say why.")
              % {"amount": request.requested_amount, "suggested": request.suggested_amount}}
         )  # fmt: skip
+    check_topup(request, derivation)
 
 
 def _claim_invoices(request: AidRequest, numbers: list[str]) -> None:
@@ -276,7 +299,7 @@ def _record(
 
 
 def _lock(request: AidRequest) -> AidRequest:
-    related = ("file__unit", "fund", "aid_type", "approver_unit")
+    related = ("file__unit", "fund__unit", "aid_type", "approver_unit", "topup_fund__unit")
     return AidRequest.objects.select_for_update(of=("self",)).select_related(*related).get(pk=request.pk)
 
 
@@ -333,7 +356,7 @@ def aid_request_submit(*, request: AidRequest, by, comment: str = "") -> AidRequ
     check_duplicates(request)
     evidence_check(request)
     _check_suggestion(request)
-    chain = approval_chain(aid_type=request.aid_type, amount=request.requested_amount)
+    chain = approval_chain(aid_type=request.aid_type, amount=request.total_amount)
     if not chain:
         raise ValidationError(_("No approval chain is configured for this aid type; ask an administrator."))
     before, request.status = request.status, AidStatus.IN_APPROVAL
@@ -367,14 +390,20 @@ def aid_request_decide(*, request: AidRequest, action: str, by, comment: str = "
 
 
 def _approve(request: AidRequest, by) -> None:
-    chain = approval_chain(aid_type=request.aid_type, amount=request.requested_amount)
+    chain = approval_chain(aid_type=request.aid_type, amount=request.total_amount)
     if request.level < len(chain):
         _set_level(request, chain, request.level + 1)
         return
+    funds_lock(request.fund, request.topup_fund)
     request.reservation = fund_reserve(
         fund=request.fund, amount=request.requested_amount, by=by, idempotency_key=f"aid-{request.pk}-reserve",
         memo=str(request), cause=request,
     )  # fmt: skip
+    if request.topup_amount:
+        request.topup_reservation = fund_reserve(
+            fund=request.topup_fund, amount=request.topup_amount, by=by,
+            idempotency_key=f"aid-{request.pk}-topup-reserve", memo=str(request), cause=request,
+        )  # fmt: skip
     request.status, request.approver_role, request.approver_unit = AidStatus.APPROVED, "", None
 
 
@@ -391,12 +420,19 @@ def aid_request_pay(*, request: AidRequest, by, idempotency_key: str) -> AidRequ
         return request
     if request.status != AidStatus.APPROVED:
         raise LedgerError(_("Only an approved request can be paid."), code="status")
-    if not fund_may_manage(user=by, fund=request.fund):
-        raise PermissionDenied(_("Your role does not allow paying from %(fund)s.") % {"fund": request.fund})
+    for fund in filter(None, (request.fund, request.topup_fund if request.topup_amount else None)):
+        if not fund_may_manage(user=by, fund=fund):
+            raise PermissionDenied(_("Your role does not allow paying from %(fund)s.") % {"fund": fund})
+    funds_lock(request.fund, request.topup_fund)
     request.payment = fund_disburse(
         fund=request.fund, amount=request.requested_amount, by=by, idempotency_key=key, memo=str(request),
         cause=request,
     )  # fmt: skip
+    if request.topup_amount:
+        request.topup_payment = fund_disburse(
+            fund=request.topup_fund, amount=request.topup_amount, by=by, idempotency_key=f"{key}-topup",
+            memo=str(request), cause=request,
+        )  # fmt: skip
     before, request.status, request.paid_at = request.status, AidStatus.PAID, timezone.now()
     request.save()
     _record(request, AidAction.PAY, by, before=before)
@@ -409,9 +445,12 @@ def aid_payment_reverse(*, request: AidRequest, by, reason: str) -> AidRequest:
     request = _lock(request)
     if request.status != AidStatus.PAID:
         raise LedgerError(_("Only a paid request's payment can be reversed."), code="status")
+    funds_lock(request.fund, request.topup_fund)
     transaction_reverse(txn=request.payment, by=by, reason=reason)
+    if request.topup_payment_id:
+        transaction_reverse(txn=request.topup_payment, by=by, reason=reason)
     before, request.status = request.status, AidStatus.APPROVED
-    request.payment, request.paid_at = None, None
+    request.payment, request.topup_payment, request.paid_at = None, None, None
     request.save()
     _record(request, AidAction.REVERSE, by, before=before, comment=reason)
     return request

@@ -57,7 +57,7 @@ def _params(request: AidRequest, **extra) -> dict:
         "household": request.file.name,
         "type_zh": request.aid_type.name_zh,
         "type_en": request.aid_type.name_en,
-        "amount": str(request.requested_amount),
+        "amount": str(request.total_amount),
         **extra,
     }
 

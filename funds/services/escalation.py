@@ -45,7 +45,7 @@ def escalation_target(request: AidRequest) -> tuple[int, ApprovalStep, Unit] | N
     for step in approval_steps(aid_type=request.aid_type):
         unit = resolve_unit(unit=request.file.unit, unit_kind=step.unit_kind)
         if unit.pk != current.pk and current.path.startswith(unit.path):
-            chain = approval_chain(aid_type=request.aid_type, amount=request.requested_amount)
+            chain = approval_chain(aid_type=request.aid_type, amount=request.total_amount)
             # Approving at this level then goes on to the chain's levels above it, if any.
             return 1 + sum(1 for s in chain if s.level < step.level), step, unit
     return None

@@ -103,6 +103,12 @@ def _lock_balances(fund_ids: set[int]) -> dict[int, FundBalance]:
     return {row.fund_id: row for row in rows}
 
 
+def funds_lock(*funds: Fund | None) -> None:
+    """Lock several funds' balance rows at once, in id order, before moving money on each in turn: two services
+    doing so never deadlock."""
+    _lock_balances({fund.pk for fund in funds if fund is not None})
+
+
 def _repeat(key: str, kind: str, fund_ids: set[int]) -> LedgerTransaction | None:
     """The transaction already recorded under `key` (a retry), or None; refuses a key reused for something else."""
     key = key.strip()
