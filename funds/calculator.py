@@ -94,6 +94,7 @@ TEXTS = {
         "%(cut)s yuan cut, top-up %(topup)s yuan"
     ),
     "topup_within": _("Amount %(amount)s + top-up %(topup)s yuan is within the combined cap of %(cap)s yuan"),
+    "topup_none": _("No top-up from %(fund)s: the per-request cap cut nothing (combined cap %(cap)s yuan)"),
     "result_total": _("Suggested in all: %(amount)s + %(topup)s top-up = %(total)s yuan"),
 }
 
@@ -226,6 +227,10 @@ def _with_topup(topup: TopUp, amount: Decimal, cut: Decimal, steps: list[Step]) 
         steps.append(Step("combined_base", {"cap": cap, "amount": amount}))
     steps.append(Step("result", {"amount": amount}))
     wanted = quantize(topup.fixed) + quantize(cut * topup.percent / HUNDRED)
+    if not wanted:
+        steps.append(Step("topup_none", {"fund": topup.label, "cap": cap}))
+        return Derivation(amount=amount, steps=tuple(steps), combined_cap=cap, topup_kind_id=topup.kind_id,
+                          topup_label=topup.label)  # fmt: skip
     steps.append(
         Step(
             "topup",

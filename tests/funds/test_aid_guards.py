@@ -216,3 +216,30 @@ def test_duplicate_on_the_form_shows_the_message_and_saves_nothing(
             reverse("funds:aid_create") + f"?file={household.pk}", form
         )
     assert "此次" in chinese.context["form"].errors["duplicate_reason"][0]
+
+
+def test_request_page_costs_the_same_queries_whatever_the_number_of_duplicates(
+    client_for, household, fund, federation_fund, cadre, federation_cadre
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = aid_request_create(hfile=household, data=living(fund, occasion="flood"), by=cadre)
+    second = aid_request_create(
+        hfile=household, data=living(federation_fund, occasion="flood", duplicate_reason="more"), by=federation_cadre
+    )
+    client = client_for(federation_cadre)
+
+    def queries() -> int:
+        client.get(first.get_absolute_url())
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(first.get_absolute_url()).status_code == 200
+        return len(ctx)
+
+    one = queries()
+    for _n in range(3):
+        data = living(federation_fund, occasion="Flood", duplicate_reason="again")
+        aid_request_create(hfile=household, data=data, by=federation_cadre)
+    assert queries() == one
+    assert len(client.get(first.get_absolute_url()).context["duplicates"]) == 4
+    assert second.pk

@@ -266,3 +266,29 @@ def test_form_takes_the_top_up_and_the_pages_show_both_parts(client_for, househo
     aid_request_pay(request=aid, by=branch_chair, idempotency_key="k")
     receipt = client_for(branch_chair).get(reverse("funds:aid_receipt", args=[aid.pk])).content.decode()
     assert "1300.00" in receipt and f"#{AidRequest.objects.get().topup_payment_id}" in receipt
+
+
+def test_receipt_costs_a_fixed_number_of_queries_with_or_without_a_top_up(
+    client_for, household, fund, warm, cadre, branch_chair
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def paid(data, key):
+        request = aid_request_decide(
+            request=submit(aid_request_create(hfile=filed_household(household.unit), data=data, by=cadre), cadre),
+            action="approve", by=branch_chair,
+        )  # fmt: skip
+        return aid_request_pay(request=request, by=branch_chair, idempotency_key=key)
+
+    plain = paid(medical(fund, "1000.00", invoices=["P-1"]), "a")
+    topped_up = paid(topped(fund, warm, invoices=["P-2"]), "b")
+    client = client_for(branch_chair)
+    counts = []
+    for request in (plain, topped_up):
+        url = reverse("funds:aid_receipt", args=[request.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1] <= 14
