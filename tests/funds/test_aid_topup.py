@@ -292,3 +292,24 @@ def test_receipt_costs_a_fixed_number_of_queries_with_or_without_a_top_up(
             assert client.get(url).status_code == 200
         counts.append(len(ctx))
     assert counts[0] == counts[1] <= 14
+
+
+def test_request_form_costs_the_same_queries_whatever_the_number_of_funds(client_for, household, group_a1, cadre):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(cadre)
+    url = reverse("funds:aid_create") + f"?file={household.pk}"
+
+    def queries() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    funded(group_a1, "10.00", name="first")
+    few = queries()
+    for n in range(4):
+        funded(group_a1, "10.00", name=f"more {n}")
+    assert queries() == few <= 14
+    assert len(client.get(url).context["form"].fields["topup_fund"].queryset) == 5
