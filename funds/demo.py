@@ -12,6 +12,7 @@ moves under fixed idempotency keys, so a second run changes nothing.
 
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,10 +24,12 @@ from org.models import Unit
 from .models import AidRequest, AidType, Fund, FundKind
 from .services import (
     AidData,
+    aid_document_add,
     aid_request_create,
     aid_request_decide,
     aid_request_pay,
     aid_request_submit,
+    checklist,
     fiscal_year_set_budget,
     fund_allocate,
     fund_create,
@@ -106,11 +109,27 @@ def _data(what: str, fund: Fund, hfile: HardshipFile) -> AidData:
     return AidData(aid_type=aid_type, fund=fund, requested_amount=aid_type.rule.fixed_amount, event=event)
 
 
+# A one-page PDF standing in for a scanned document.
+DEMO_SCAN = b"%PDF-1.4\n% demo scan\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def demo_evidence(request: AidRequest, by) -> AidRequest:
+    """Every required item of the request's checklist present: a demo scan, or the original seen on paper."""
+    for row in checklist(request=request):
+        if row.blocking:
+            paper = row.item.paper_allowed
+            scan = None if paper else SimpleUploadedFile(f"{row.item.name_en or 'scan'}.pdf", DEMO_SCAN)
+            aid_document_add(
+                request=request, item=row.item, dated=timezone.localdate(), by=by, upload=scan, on_paper=paper
+            )
+    return request
+
+
 def _request(what: str, steps: list[str], fund: Fund, hfile: HardshipFile, cadre, chair) -> None:
     request = aid_request_create(hfile=hfile, data=_data(what, fund, hfile), by=cadre)
     for step in steps:
         if step == "submit":
-            request = aid_request_submit(request=request, by=cadre, comment=COMMENTS[step])
+            request = aid_request_submit(request=demo_evidence(request, cadre), by=cadre, comment=COMMENTS[step])
         elif step == "pay":
             request = aid_request_pay(request=request, by=chair, idempotency_key=f"demo-{request.pk}")
         else:

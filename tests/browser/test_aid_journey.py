@@ -13,7 +13,7 @@ from funds.models import AidRequest, Delegation, FundBalance
 from funds.workflow import AidStatus
 from org.models import Role
 from tests.factories import HardshipFileFactory, UserFactory, funded
-from tests.funds.helpers import assert_ledger_consistent
+from tests.funds.helpers import assert_ledger_consistent, complete_evidence
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -51,7 +51,10 @@ def request_medical(page: Page, base: str, household, amount: str, cost: str, in
     page.fill("#id_invoice_numbers", invoice)
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("alert")).to_contain_text("saved as a draft")
-    return int(page.url.rstrip("/").rsplit("/", 1)[-1])
+    pk = int(page.url.rstrip("/").rsplit("/", 1)[-1])
+    complete_evidence(AidRequest.objects.get(pk=pk), household.created_by)  # its own journey: test_aid_evidence_journey
+    page.reload()
+    return pk
 
 
 def decide(page: Page, base: str, pk: int, action: str = "Approve", comment: str = "") -> None:
