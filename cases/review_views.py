@@ -46,8 +46,9 @@ def _page(request: HttpRequest, rows):
 def review_list(request: HttpRequest) -> HttpResponse:
     """The review tasks of the households the user helps (or all in their units), soonest due first."""
     mine = request.GET.get("all") != "1"
-    page = _page(request, reviews_due_for_user(user=request.user, today=timezone.localdate(), mine=mine))
-    return render(request, "cases/review_list.html", {"page": page, "mine": mine})
+    rows = reviews_due_for_user(user=request.user, today=timezone.localdate(), mine=mine)
+    page = _page(request, rows)
+    return render(request, "cases/review_list.html", {"page": page, "mine": mine, "count": rows.count()})
 
 
 @login_required

@@ -109,6 +109,7 @@ def test_my_reviews_lists_the_households_i_help(client_for, cadre, cadre_a2, gro
     _due(group_a2, cadre_a2, 5, "李别组")
     page = client_for(cadre, "zh-hans").get(reverse("cases:review_list")).content.decode()
     assert "王待审" in page and "李别组" not in page
+    assert 'id="review-count">1<' in page
     assert "我的年审" in page
 
 
