@@ -26,8 +26,10 @@ from .models import (
     Schooling,
     Tier,
 )
+from .relief import relief_confirm, relief_propose
+from .relief_models import ReliefBasis
 from .services import MemberData, file_save, file_transition, plan_save
-from .workflow import CloseReason, FileAction, FileStatus
+from .workflow import CloseReason, FileAction, FileKind, FileStatus, HandoverReason
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国志强海燕文斌"
@@ -137,6 +139,7 @@ LIFECYCLE = [
     (FileStatus.INVESTIGATED, 1),
     (FileStatus.FILED, 10),
     (FileStatus.RELIEVED, 2),
+    (FileStatus.HANDED_OVER, 1),
     (FileStatus.CLOSED, 1),
 ]
 
@@ -160,8 +163,10 @@ def demo_file_through_services(
     data = _file_data(rng, index, tiers)
     chosen = rng.sample(causes, rng.choice((1, 2, 3)))
     members = [MemberData(fields=m) for m in _members(rng, index, dt.date(1970, 1, 1))]
-    hfile = file_save(by=cadre, unit=group, data=data, causes=chosen, primary_cause=chosen[0], members=members)
     target = _target_status(rng)
+    if target == FileStatus.SUBMITTED and rng.random() < 0.3:
+        data["kind"] = FileKind.TEMPORARY  # just above the line, for temporary relief
+    hfile = file_save(by=cadre, unit=group, data=data, causes=chosen, primary_cause=chosen[0], members=members)
     if target == FileStatus.DRAFT:
         return hfile
     file_transition(hfile=hfile, action=FileAction.SUBMIT, by=cadre, comment="请审核")
@@ -205,20 +210,31 @@ def demo_file_through_services(
         # on the household's aid, and the chair approves the others' (the demo aid requests need them).
         helpers=[{"user": cadre, "duty": "工会干部"}]
         + ([{"user": chair, "duty": "单位领导"}] if chair != cadre and index % 7 >= 3 else []),
+        goals_met_on=today if target == FileStatus.RELIEVED else None,
     )
     if target == FileStatus.RELIEVED:
+        return _demo_relief(hfile, cadre, chair, relapse=rng.random() < 0.25)
+    if target == FileStatus.HANDED_OVER:
         return file_transition(
             hfile=hfile,
-            action=FileAction.RELIEVE,
+            action=FileAction.HAND_OVER,
             by=chair,
-            relieved_on=today,
-            relief_reason="配偶实现稳定就业，人均收入连续六个月高于当地低保标准。",
-            transition_ends_on=today.replace(year=today.year + 5),
+            handover_reason=HandoverReason.SERIOUS_ILLNESS,
+            comment="长期重病，工会帮扶难以脱困，移交民政兜底保障",
         )
     if target == FileStatus.CLOSED:
         return file_transition(
             hfile=hfile, action=FileAction.CLOSE, by=chair, close_reason=CloseReason.LEFT_UNION, comment="已调离本单位"
         )
+    return hfile
+
+
+def _demo_relief(hfile: HardshipFile, cadre, chair, *, relapse: bool) -> HardshipFile:
+    """Relief as the product does it: proposed on the plan's goals, confirmed by the chair; some fall back."""
+    relief_propose(hfile=hfile, by=cadre, basis=ReliefBasis.PLAN_GOALS_MET, note="配偶实现稳定就业，子女已毕业工作。")
+    hfile = relief_confirm(hfile=hfile, by=chair, note="同意脱困，进入五年过渡期")
+    if relapse:
+        hfile = file_transition(hfile=hfile, action=FileAction.RELAPSE, by=cadre, comment="配偶再次失业，本人病情加重")
     return hfile
 
 
@@ -279,7 +295,9 @@ def _bulk_file(
     created = now - dt.timedelta(seconds=rng.randint(3600, 5 * 365 * 86400))
     updated = created + (now - created) * rng.random()
     last_step = timezone.localdate(updated)
-    filed = status in (FileStatus.FILED, FileStatus.RELIEVED) or (status == FileStatus.CLOSED and rng.random() < 0.5)
+    filed = status in (FileStatus.FILED, FileStatus.RELIEVED, FileStatus.HANDED_OVER) or (
+        status == FileStatus.CLOSED and rng.random() < 0.5
+    )
     row = {
         **data,
         "id": pk,
@@ -306,6 +324,8 @@ def _bulk_file(
             relief_reason="配偶实现稳定就业，人均收入连续六个月高于当地低保标准。",
             transition_ends_on=last_step + dt.timedelta(days=5 * 365 + 1),
         )
+    elif status == FileStatus.HANDED_OVER:
+        row.update(handed_over_on=last_step, handover_reason=rng.choice(list(HandoverReason.values)))
     elif status == FileStatus.CLOSED:
         row.update(closed_on=last_step, close_reason=rng.choice(list(CloseReason.values)))
     picked = rng.sample(causes, rng.choice((1, 2)))

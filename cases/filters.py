@@ -12,11 +12,12 @@ from org.scoping import scope_for
 
 from .models import Cause, HardshipFile, Tier
 from .selectors import config_items
-from .workflow import FileStatus
+from .workflow import INACTIVE_STATUSES, FileKind, FileStatus
 
 ID_LIKE = re.compile(r"^[0-9]{4,17}[0-9Xx]?$")
 
 ANY = _("All")
+ALL_STATUSES = "all"
 SORTS = {
     "updated": ("updated_at", True, _("Recently updated")),
     "name": ("name", False, _("Name")),
@@ -31,7 +32,14 @@ def _config_choices(model) -> list[tuple[int, str]]:
 
 class FileFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or ID number"), method="search")
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=FileStatus.choices, empty_label=ANY)
+    # Empty means the active caseload: closed files and households handed to government support are left out.
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[(ALL_STATUSES, _("All, closed included")), *FileStatus.choices],
+        empty_label=_("Active files"),
+        method="by_status",
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind of file"), choices=FileKind.choices, empty_label=ANY)
     # ChoiceFilter (not Typed...) so every select starts with an empty "any" choice.
     tier = django_filters.ChoiceFilter(label=_("Tier"), field_name="tier_id", empty_label=ANY)
     cause = django_filters.ChoiceFilter(label=_("Cause"), field_name="file_causes__cause_id", empty_label=ANY)
@@ -62,6 +70,18 @@ class FileFilter(django_filters.FilterSet):
         for name, field in self.form.fields.items():
             css = "form-control" if name == "q" else "form-select"
             field.widget.attrs.setdefault("class", css)
+
+    @property
+    def qs(self) -> QuerySet:
+        qs = super().qs
+        return qs if self.is_bound else qs.exclude(status__in=INACTIVE_STATUSES)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        qs = super().filter_queryset(queryset)
+        return qs if self.form.cleaned_data.get("status") else qs.exclude(status__in=INACTIVE_STATUSES)
+
+    def by_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs if value == ALL_STATUSES else qs.filter(status=value)
 
     def search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

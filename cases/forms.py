@@ -22,7 +22,7 @@ from .relief_models import ReliefBasis
 from .review_models import ReviewOutcome
 from .selectors import helper_choices_for_user, unit_choices_for_create
 from .services import MEMBER_FIELDS, MemberData, add_years
-from .workflow import CloseReason, FileAction
+from .workflow import CloseReason, FileAction, FileKind, HandoverReason
 
 YEAR_COSTS = ("medical_costs", "schooling_costs", "disaster_losses", "hardship_costs")
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
@@ -114,6 +114,12 @@ class CardFiguresForm(forms.ModelForm):
 
 class HardshipFileForm(CardFiguresForm):
     unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+    kind = forms.ChoiceField(
+        label=_("Kind of file"),
+        choices=FileKind.choices,
+        required=False,
+        help_text=_("A temporary file is for temporary relief of a household just above the line."),
+    )
 
     class Meta(CardFiguresForm.Meta):
         fields = [
@@ -141,13 +147,17 @@ class HardshipFileForm(CardFiguresForm):
         self.fields["id_number"].widget.attrs.update(autocomplete="off", inputmode="text", maxlength=18)
         self.fields["phone"].widget.attrs.update(inputmode="tel")
         if self.instance.pk:
-            del self.fields["unit"]
+            del self.fields["unit"], self.fields["kind"]
         else:
             self.fields["unit"].choices = unit_choices_for_create(user=user)
         self.helper.layout = Layout(
             Fieldset(
                 _("Worker"),
-                *(["unit"] if "unit" in self.fields else []),
+                *(
+                    [Row(Column("unit", css_class="col-md-8"), Column("kind", css_class="col-md-4"))]
+                    if "unit" in self.fields
+                    else []
+                ),
                 Row(Column("name", css_class="col-md-6"), Column("id_number", css_class="col-md-6")),
                 Row(Column("phone", css_class="col-md-6"), Column("employer", css_class="col-md-6")),
                 "address",
@@ -171,6 +181,12 @@ class HardshipFileForm(CardFiguresForm):
         if phone and not PHONE.match(phone):
             raise ValidationError(_("Enter a phone number of 7 to 20 digits."))
         return phone
+
+    def service_data(self) -> dict[str, Any]:
+        data = super().service_data()
+        if "kind" in self.fields:
+            data["kind"] = self.cleaned_data["kind"] or FileKind.FORMAL
+        return data
 
 
 class MemberForm(forms.ModelForm):
@@ -314,11 +330,19 @@ class CloseForm(TransitionForm):
     field_order = ["close_reason", "comment"]
 
 
+class HandOverForm(TransitionForm):
+    handover_reason = forms.ChoiceField(
+        label=_("Why the union cannot relieve the household"), choices=HandoverReason.choices
+    )
+    field_order = ["handover_reason", "comment"]
+
+
 TRANSITION_FORMS = {
     FileAction.INVESTIGATE: InvestigateForm,
     FileAction.FILE: FileForm,
     FileAction.RELIEVE: RelieveForm,
     FileAction.CLOSE: CloseForm,
+    FileAction.HAND_OVER: HandOverForm,
 }
 
 

@@ -21,7 +21,7 @@ from .idcard import validate_resident_id
 from .notice_models import FederationPolicy, NoticeEntry, Objection, PublicNotice  # noqa: F401 (registered with the app)
 from .relief_models import IncomeObservation, ReliefProposal, ReliefRule  # noqa: F401 (registered with the app)
 from .review_models import AnnualReview  # noqa: F401 (registered with the app)
-from .workflow import CloseReason, FileAction, FileRecord, FileStatus
+from .workflow import CloseReason, FileAction, FileKind, FileRecord, FileStatus, HandoverReason
 
 ID_NUMBER_MAX = 18
 
@@ -212,6 +212,13 @@ class HardshipFile(models.Model):
     # The root of the unit's tree, kept here so "one open file per ID" is a database constraint.
     federation = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", editable=False)
     status = models.CharField(_("status"), max_length=20, choices=FileStatus.choices, default=FileStatus.DRAFT)
+    kind = models.CharField(
+        _("kind of file"),
+        max_length=10,
+        choices=FileKind.choices,
+        default=FileKind.FORMAL,
+        help_text=_("A temporary file is for temporary relief of a household just above the line."),
+    )
 
     name = models.CharField(_("worker's name"), max_length=50)
     id_number = models.CharField(_("resident ID number"), max_length=ID_NUMBER_MAX, validators=[validate_resident_id])
@@ -281,6 +288,10 @@ class HardshipFile(models.Model):
     relieved_on = models.DateField(_("relieved on"), null=True, blank=True, editable=False)
     relief_reason = models.TextField(_("relief reason"), blank=True, editable=False)
     transition_ends_on = models.DateField(_("transition period ends"), null=True, blank=True, editable=False)
+    handed_over_on = models.DateField(_("handed to government support on"), null=True, blank=True, editable=False)
+    handover_reason = models.CharField(
+        _("why handed over"), max_length=20, choices=HandoverReason.choices, blank=True, editable=False
+    )
     closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
     close_reason = models.CharField(
         _("close reason"), max_length=20, choices=CloseReason.choices, blank=True, editable=False

@@ -6,28 +6,32 @@ file to RELIEVED and starts its transition period.
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import ExtractYear
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hardship.money import ABSURD_AMOUNT, quantize
 from hardship.versioned import bump, remember
 from notices.kinds import register
 from notices.services import notifications_create
-from org.models import Membership, Role
+from org.models import Membership, Role, Unit
 from org.scoping import scope_for
 
 from . import relief_rules
-from .models import AssistancePlan, HardshipFile, LivingStandard
+from .models import AssistancePlan, FileEvent, HardshipFile, LivingStandard
 from .relief_models import IncomeObservation, ObservationSource, ProposalStatus, ReliefBasis, ReliefProposal, ReliefRule
 from .services import add_years, file_transition
-from .workflow import CADRE_ROLES, CHAIR_ROLES, FileAction, FileStatus
+from .workflow import CADRE_ROLES, CHAIR_ROLES, FileAction, FileRecord, FileStatus
 
 # Households whose monthly figures are worth keeping: on file, or relieved and checked on.
 OBSERVED_STATUSES = frozenset({FileStatus.FILED, FileStatus.RELIEVED})
@@ -63,7 +67,7 @@ def _goals_met_on(hfile: HardshipFile) -> dt.date | None:
 
 
 def file_relief_assessment(*, hfile: HardshipFile, today: dt.date | None = None) -> relief_rules.Assessment:
-    """Whether the file meets the relief rule today: figures, standards and plan, in three queries at most."""
+    """Whether the file meets the relief rule today: the recent figures with their year's standard in one query."""
     today = today or timezone.localdate()
     rules = active_relief_rules()
     needed = relief_rules.months_needed(rules)
@@ -73,29 +77,72 @@ def file_relief_assessment(*, hfile: HardshipFile, today: dt.date | None = None)
     figures: dict[dt.date, Decimal] = {}
     standards: dict[int, Decimal | None] = {}
     if needed > 1:
-        figures = dict(hfile.income_observations.filter(month__gte=first).values_list("month", "per_capita").order_by())
-        standards = _standards(hfile, range(first.year, today.year + 1))
+        # Only months with a figure need their standard: a month without one breaks the run anyway.
+        rows = hfile.income_observations.filter(month__gte=first).annotate(standard=_standard_of_month(hfile))
+        for month, figure, standard in rows.values_list("month", "per_capita", "standard").order_by():
+            figures[month] = figure
+            if standard is not None:
+                standards[month.year] = standard
     return relief_rules.assess(
         rules=rules, figures=figures, standards=standards, goals_met_on=_goals_met_on(hfile), today=today
     )
 
 
-def _standards(hfile: HardshipFile, years: range) -> dict[int, Decimal | None]:
-    locality = hfile.unit.effective_locality()
-    if locality is None:
-        return {}
-    rows = LivingStandard.objects.filter(locality=locality, year__in=list(years))
-    return dict(rows.values_list("year", "monthly_amount"))
+def _standard_of_month(hfile: HardshipFile) -> Subquery:
+    """The standard of the file's (inherited) locality for the observed month's year, as a subquery."""
+    nearest = (
+        Unit.objects.filter(pk__in=hfile.unit.ancestor_ids(), locality__isnull=False)
+        .order_by("-depth")
+        .values("locality_id")[:1]
+    )
+    standard = LivingStandard.objects.filter(locality_id=Subquery(nearest), year=ExtractYear(OuterRef("month")))
+    return Subquery(standard.values("monthly_amount")[:1])
 
 
 def file_relief_explanation(*, hfile: HardshipFile, assessment: relief_rules.Assessment) -> list[str]:
-    from django.utils.translation import get_language
-
-    locality = hfile.unit.effective_locality()
+    """The assessment in plain words; the locality is looked up only when a missing standard must be named."""
     name = ""
-    if locality is not None:
-        name = (locality.name_en or locality.name_zh) if (get_language() or "").startswith("en") else locality.name_zh
+    if any(r.broken_by == "no_standard" for r in assessment.results):
+        locality = hfile.unit.effective_locality()
+        english = (get_language() or "").startswith("en")
+        name = ((locality.name_en or locality.name_zh) if english else locality.name_zh) if locality else ""
     return [line for line in relief_rules.explain(assessment, locality=name) if line]
+
+
+@dataclass
+class ReliefPanel:
+    """What the file page shows about relief: the assessment while filed, the transition once relieved."""
+
+    hfile: HardshipFile
+    why: list[str] = field(default_factory=list)
+    met: bool = False
+    pending: ReliefProposal | None = None
+    can_propose: bool = False
+    can_decide: bool = False
+    in_transition: bool = False
+    checkin_every_months: int = 0
+    assessment: relief_rules.Assessment | None = None
+
+
+def file_relief_panel(*, user, hfile: HardshipFile) -> ReliefPanel:
+    """The relief panel of a file the caller has already scoped: two queries while filed, none otherwise."""
+    panel = ReliefPanel(hfile=hfile, checkin_every_months=settings.HARDSHIP["RELIEF_CHECKIN_EVERY_MONTHS"])
+    if hfile.status == FileStatus.RELIEVED:
+        panel.in_transition = hfile.in_transition(timezone.localdate())
+    if hfile.status != FileStatus.FILED:
+        return panel
+    panel.assessment = assessment = file_relief_assessment(hfile=hfile)
+    panel.why, panel.met = file_relief_explanation(hfile=hfile, assessment=assessment), assessment.met
+    panel.pending = ReliefProposal.objects.pending().filter(file=hfile).select_related("proposed_by").first()
+    roles = scope_for(user).roles_at(hfile.unit)
+    panel.can_propose = panel.pending is None and panel.met and bool(roles & PROPOSE_ROLES)
+    panel.can_decide = panel.pending is not None and bool(roles & CONFIRM_ROLES)
+    return panel
+
+
+def proposable_bases(assessment: relief_rules.Assessment) -> list[tuple[str, str]]:
+    """The bases a proposal may name now: those whose rule is active and holds."""
+    return [(value, label) for value, label in ReliefBasis.choices if assessment.holds(value)]
 
 
 # --- monthly figures ------------------------------------------------------------------------------
@@ -169,6 +216,7 @@ def relief_propose(*, hfile: HardshipFile, by, basis: str, note: str = "") -> Re
     proposal = ReliefProposal.objects.create(
         file=hfile, basis=basis, note=note.strip(), assessment=relief_rules.record(assessment), proposed_by=by
     )
+    _record(hfile, FileRecord.RELIEF_PROPOSED, by, f"{proposal.get_basis_display()}: {proposal.note}".rstrip(": "))
     _notify_chairs(proposal, by)
     return proposal
 
@@ -227,16 +275,26 @@ def relief_reject(*, hfile: HardshipFile, by, note: str) -> ReliefProposal:
     proposal.status, proposal.decided_by, proposal.decided_at = ProposalStatus.REJECTED, by, timezone.now()
     proposal.decision_note = note.strip()
     proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _record(hfile, FileRecord.RELIEF_REJECTED, by, proposal.decision_note)
     return proposal
 
 
-def relief_withdraw_pending(*, hfile: HardshipFile, by, note: str) -> int:
-    """The file left FILED another way (closed, handed over): a waiting proposal no longer applies."""
-    return (
-        ReliefProposal.objects.pending()
-        .filter(file=hfile)
-        .update(status=ProposalStatus.WITHDRAWN, decided_by=by, decided_at=timezone.now(), decision_note=note[:2000])
+def _record(hfile: HardshipFile, kind: str, by, comment: str) -> None:
+    """A history row for a relief step that leaves the status as it is."""
+    FileEvent.objects.create(
+        file=hfile, action=kind, from_status=hfile.status, to_status=hfile.status, actor=by, comment=comment
     )
+
+
+def relief_after_transition(*, hfile: HardshipFile, by, from_status: str, comment: str) -> None:
+    """Keep relief in step with the lifecycle: a newly filed card gives this month's figure; a file that
+    left FILED another way (closed, handed over) no longer has a proposal waiting."""
+    if hfile.status == FileStatus.FILED:
+        income_observe_card(hfile=hfile, by=by)
+    else:
+        ReliefProposal.objects.pending().filter(file=hfile).update(
+            status=ProposalStatus.WITHDRAWN, decided_by=by, decided_at=timezone.now(), decision_note=comment[:2000]
+        )
 
 
 def _notify_chairs(proposal: ReliefProposal, by) -> None:

@@ -30,7 +30,16 @@ from .models import (
     TierRule,
 )
 from .tiering import explain
-from .workflow import CHAIR_ROLES, EDITABLE_STATUSES, FileStatus, allowed_actions, can_edit
+from .workflow import (
+    CHAIR_ROLES,
+    EDITABLE_STATUSES,
+    INACTIVE_STATUSES,
+    FileKind,
+    FileStatus,
+    HandoverReason,
+    allowed_actions,
+    can_edit,
+)
 
 
 def file_list_for_user(*, user) -> QuerySet:
@@ -186,14 +195,23 @@ def _config_changed(sender, **kwargs) -> None:
 
 @dataclass
 class DashboardCounts:
+    # Formal files only: temporary files are counted apart.
     by_status: dict[str, int] = field(default_factory=dict)
     by_tier: list[tuple[Any, int]] = field(default_factory=list)
     review_overdue: int = 0
     review_due_soon: int = 0
+    temporary: int = 0
+    handed_over: dict[str, int] = field(default_factory=dict)
 
     @property
     def open_total(self) -> int:
-        return sum(n for s, n in self.by_status.items() if s != FileStatus.CLOSED)
+        """The active caseload: formal files neither closed nor handed to government support."""
+        return sum(n for s, n in self.by_status.items() if s not in INACTIVE_STATUSES)
+
+    def handed_over_rows(self) -> list[tuple[str, int]]:
+        return [
+            (label, self.handed_over[value]) for value, label in HandoverReason.choices if value in self.handed_over
+        ]
 
     def status_rows(self) -> list[tuple[str, str, int]]:
         """(status, label, count) for every status, zero included."""
@@ -208,7 +226,7 @@ def dashboard_counts_for_user(*, user, today: dt.date | None = None) -> Dashboar
     rows = (
         file_list_for_user(user=user)
         .order_by()
-        .values("status")
+        .values("status", "kind", "handover_reason")
         .annotate(
             n=Count("pk"),
             overdue=Count("pk", filter=filed & Q(review_due_on__lt=today)),
@@ -217,7 +235,12 @@ def dashboard_counts_for_user(*, user, today: dt.date | None = None) -> Dashboar
     )
     counts = DashboardCounts()
     for row in rows:
-        counts.by_status[row["status"]] = row["n"]
+        if row["kind"] == FileKind.TEMPORARY:
+            counts.temporary += row["n"] if row["status"] != FileStatus.CLOSED else 0
+            continue
+        counts.by_status[row["status"]] = counts.by_status.get(row["status"], 0) + row["n"]
+        if row["status"] == FileStatus.HANDED_OVER:
+            counts.handed_over[row["handover_reason"]] = row["n"]
         counts.review_overdue += row["overdue"]
         counts.review_due_soon += row["soon"]
     tiers = {t.pk: t for t in config_items(Tier)}

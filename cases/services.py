@@ -39,7 +39,9 @@ from .workflow import (
     EDITABLE_STATUSES,
     PLAN_ROLES,
     TRANSITIONS,
+    CloseReason,
     FileAction,
+    FileKind,
     FileStatus,
     can_edit,
 )
@@ -256,6 +258,9 @@ def file_save(
     if hfile is None:
         _require_roles(by, unit, CREATE_ROLES)
         hfile = HardshipFile(unit=unit, federation_id=unit.root_id, created_by=by)
+        hfile.kind = data.get("kind") or FileKind.FORMAL
+        if hfile.kind not in FileKind.values:
+            raise ValidationError({"kind": _("Choose a formal or a temporary file.")})
         created = True
     else:
         hfile = HardshipFile.objects.select_for_update().get(pk=hfile.pk)
@@ -339,6 +344,8 @@ def _on_file(hfile: HardshipFile, by, details: dict[str, Any]) -> None:
     blocked = filing_blocker(hfile)
     if blocked:
         raise TransitionNotAllowed(blocked)
+    if hfile.kind == FileKind.TEMPORARY:
+        raise TransitionNotAllowed(_("A temporary file is not filed: convert it to a formal file first."))
     today = timezone.localdate()
     hfile.filed_on = today
     hfile.review_due_on = details.get("review_due_on") or add_years(today, 1)
@@ -376,6 +383,27 @@ def _on_reopen(hfile: HardshipFile, by, details: dict[str, Any]) -> None:
         except ValidationError as exc:
             raise TransitionNotAllowed(exc.messages[0]) from None
     hfile.closed_on, hfile.close_reason = None, ""
+    hfile.handed_over_on, hfile.handover_reason = None, ""
+
+
+def _on_hand_over(hfile: HardshipFile, by, details: dict[str, Any]) -> None:
+    hfile.handed_over_on = timezone.localdate()
+    hfile.handover_reason = details["handover_reason"]
+    hfile.review_due_on = None
+
+
+# A file closed for these reasons is not the household falling back: it cannot relapse.
+NO_RELAPSE_CLOSE_REASONS = frozenset({CloseReason.DECEASED, CloseReason.DUPLICATE})
+
+
+def _on_relapse(hfile: HardshipFile, by, details: dict[str, Any]) -> None:
+    """The same file, with its whole history, goes back to identification; the relief dates stay in the history."""
+    if hfile.status == FileStatus.CLOSED and hfile.close_reason in NO_RELAPSE_CLOSE_REASONS:
+        raise TransitionNotAllowed(
+            _("A file closed as “%(reason)s” cannot relapse.") % {"reason": hfile.get_close_reason_display()}
+        )
+    _on_reopen(hfile, by, details)
+    hfile.relieved_on, hfile.relief_reason, hfile.transition_ends_on = None, "", None
 
 
 STEP_EFFECTS = {
@@ -384,6 +412,8 @@ STEP_EFFECTS = {
     FileAction.RELIEVE: _on_relieve,
     FileAction.CLOSE: _on_close,
     FileAction.REOPEN: _on_reopen,
+    FileAction.HAND_OVER: _on_hand_over,
+    FileAction.RELAPSE: _on_relapse,
 }
 
 
@@ -412,10 +442,10 @@ def file_transition(*, hfile: HardshipFile, action: str, by, comment: str = "", 
     FileEvent.objects.create(
         file=hfile, action=action, from_status=from_status, to_status=hfile.status, actor=by, comment=comment
     )
-    if from_status == FileStatus.FILED:
-        from .relief import relief_withdraw_pending
+    if FileStatus.FILED in (from_status, hfile.status):
+        from .relief import relief_after_transition
 
-        relief_withdraw_pending(hfile=hfile, by=by, note=comment)
+        relief_after_transition(hfile=hfile, by=by, from_status=from_status, comment=comment)
     return hfile
 
 
@@ -434,7 +464,7 @@ def plan_save(
     """Create or replace a file's assistance plan, its measures and its helpers."""
     hfile = HardshipFile.objects.select_for_update().select_related("unit").get(pk=hfile.pk)
     _require_roles(by, hfile.unit, PLAN_ROLES)
-    if hfile.status in (FileStatus.RELIEVED, FileStatus.CLOSED):
+    if hfile.status in (FileStatus.RELIEVED, FileStatus.CLOSED, FileStatus.HANDED_OVER):
         raise PermissionDenied(_("A relieved or closed file's plan cannot be changed."))
     if len(helpers) > MAX_HELPERS:
         raise ValidationError(_("A household has at most %(n)d responsible helpers.") % {"n": MAX_HELPERS})

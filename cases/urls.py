@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notice_views, review_views, views
+from . import notice_views, relief_views, review_views, views
 
 app_name = "cases"
 
@@ -21,4 +21,7 @@ urlpatterns = [
     path("reviews/", review_views.review_list, name="review_list"),
     path("reviews/overdue/", review_views.review_overdue, name="review_overdue"),
     path("files/<int:pk>/review/", review_views.review_create, name="review_create"),
+    path("files/<int:pk>/relief/propose/", relief_views.relief_propose_page, name="relief_propose"),
+    path("files/<int:pk>/relief/decide/", relief_views.relief_decide_page, name="relief_decide"),
+    path("files/<int:pk>/convert/", relief_views.file_convert_page, name="file_convert"),
 ]

@@ -26,6 +26,7 @@ from .forms import (
 from .forms import TransitionForm as CommentForm
 from .history import file_history
 from .models import HardshipFile
+from .relief import file_relief_panel
 from .selectors import (
     dashboard_counts_for_user,
     file_detail_for_user,
@@ -39,6 +40,7 @@ from .selectors import (
     unit_choices_for_create,
 )
 from .services import TransitionNotAllowed, file_override_tier, file_save, file_transition, plan_save
+from .temporary import can_convert
 from .workflow import TRANSITIONS, FileAction, FileStatus
 
 HISTORY_ON_PAGE = 30
@@ -142,6 +144,8 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": [(action, FileAction(action).label) for action in perms.actions],
             "history": file_history(hfile)[:HISTORY_ON_PAGE],
             "tier_why": file_tier_explanation(hfile),
+            "relief": file_relief_panel(user=request.user, hfile=hfile),
+            "can_convert": can_convert(user=request.user, hfile=hfile),
         },
     )
 

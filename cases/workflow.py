@@ -14,6 +14,7 @@ class FileStatus(models.TextChoices):
     INVESTIGATED = "investigated", _("Investigated")
     FILED = "filed", _("Filed")
     RELIEVED = "relieved", _("Relieved")
+    HANDED_OVER = "handed_over", _("Handed to government support")
     CLOSED = "closed", _("Closed")
 
 
@@ -25,6 +26,8 @@ class FileAction(models.TextChoices):
     RELIEVE = "relieve", _("Mark relieved")
     CLOSE = "close", _("Close the file")
     REOPEN = "reopen", _("Reopen")
+    HAND_OVER = "hand_over", _("Hand to government support")
+    RELAPSE = "relapse", _("Reopen after a relapse")
 
 
 class FileRecord(models.TextChoices):
@@ -34,6 +37,9 @@ class FileRecord(models.TextChoices):
     OBJECTION = "objection", _("Objection recorded")
     OBJECTION_DECIDED = "objection_decided", _("Objection decided")
     REVIEW = "review", _("Annual review")
+    RELIEF_PROPOSED = "relief_proposed", _("Relief proposed")
+    RELIEF_REJECTED = "relief_rejected", _("Relief proposal rejected")
+    CONVERT = "convert", _("Converted to a formal file")
 
 
 class CloseReason(models.TextChoices):
@@ -41,6 +47,20 @@ class CloseReason(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
     LEFT_UNION = "left_union", _("Left the union")
     DUPLICATE = "duplicate", _("Duplicate file")
+
+
+class HandoverReason(models.TextChoices):
+    """Why the union cannot relieve the household itself."""
+
+    SERIOUS_ILLNESS = "serious_illness", _("Serious illness")
+    DISABILITY = "disability", _("Disability")
+    OTHER = "other", _("Other reason beyond the union's help")
+
+
+class FileKind(models.TextChoices):
+    FORMAL = "formal", _("Formal file")
+    # For temporary relief of a household just above the line: never filed, counted apart.
+    TEMPORARY = "temporary", _("Temporary file")
 
 
 @dataclass(frozen=True)
@@ -62,10 +82,15 @@ TRANSITIONS: dict[str, Transition] = {
     FileAction.FILE: Transition(frozenset({S.INVESTIGATED}), S.FILED, CHAIR_ROLES),
     FileAction.RELIEVE: Transition(frozenset({S.FILED}), S.RELIEVED, CHAIR_ROLES),
     FileAction.CLOSE: Transition(
-        frozenset({S.DRAFT, S.SUBMITTED, S.INVESTIGATED, S.FILED, S.RELIEVED}), S.CLOSED, CHAIR_ROLES
+        frozenset({S.DRAFT, S.SUBMITTED, S.INVESTIGATED, S.FILED, S.RELIEVED, S.HANDED_OVER}), S.CLOSED, CHAIR_ROLES
     ),
-    FileAction.REOPEN: Transition(frozenset({S.RELIEVED, S.CLOSED}), S.DRAFT, CHAIR_ROLES, True),
+    FileAction.REOPEN: Transition(frozenset({S.RELIEVED, S.CLOSED, S.HANDED_OVER}), S.DRAFT, CHAIR_ROLES, True),
+    FileAction.HAND_OVER: Transition(frozenset({S.FILED, S.RELIEVED}), S.HANDED_OVER, CHAIR_ROLES, True),
+    # The household fell back (返困): the same file goes through identification again, and counts as a relapse.
+    FileAction.RELAPSE: Transition(frozenset({S.RELIEVED, S.CLOSED, S.HANDED_OVER}), S.DRAFT, CADRE_ROLES, True),
 }
+# Steps with a page of their own rather than the generic step form (relief goes through a proposal).
+OWN_PAGE_ACTIONS = frozenset({FileAction.RELIEVE})
 
 # Cadres keep the card up to date while the household is on file; relieved and
 # closed files are read-only until reopened.
@@ -75,11 +100,13 @@ CREATE_ROLES = CADRE_ROLES
 PLAN_ROLES = CADRE_ROLES
 # A file is "open" (one per resident ID in a federation) until it is closed.
 OPEN_STATUSES = frozenset(set(S) - {S.CLOSED})
+# Active files are the union's own caseload: not closed, not handed to government support.
+INACTIVE_STATUSES = frozenset({S.CLOSED, S.HANDED_OVER})
 
 
 def allowed_actions(status: str, roles: frozenset[str]) -> list[str]:
-    """The actions a holder of `roles` may take on a file in `status`, in map order."""
-    return [a for a, t in TRANSITIONS.items() if status in t.sources and t.roles & roles]
+    """The actions a holder of `roles` may take on a file in `status`, in map order (own-page steps left out)."""
+    return [a for a, t in TRANSITIONS.items() if status in t.sources and t.roles & roles and a not in OWN_PAGE_ACTIONS]
 
 
 def can_edit(status: str, roles: frozenset[str]) -> bool:

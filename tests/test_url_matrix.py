@@ -45,6 +45,30 @@ def _filed(f) -> list[int]:
     return [f.pk]
 
 
+def _relief_ready(f) -> list[int]:
+    """The file filed, with its plan's goals met: it meets the default relief rule."""
+    import datetime as dt
+
+    from cases.models import AssistancePlan
+
+    _filed(f)
+    AssistancePlan.objects.create(file=f, goal="目标", goals_met_on=dt.date.today())
+    return [f.pk]
+
+
+def _relief_pending(f) -> list[int]:
+    from cases.relief_models import ReliefProposal
+
+    _relief_ready(f)
+    ReliefProposal.objects.create(file=f, basis="plan_goals_met", proposed_by=f.created_by)
+    return [f.pk]
+
+
+def _temporary(f) -> list[int]:
+    type(f).objects.filter(pk=f.pk).update(kind="temporary")
+    return [f.pk]
+
+
 def _notification(f) -> list[int]:
     from notices.models import Notification
 
@@ -71,6 +95,10 @@ ROWS = {
     "cases:review_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "cases:review_overdue": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "cases:review_create": (_filed, (302, 200, 404, 404, 200, 404, 302, 404)),
+    # Relief: cadres and chairs propose, a chair decides; federation staff read the file only.
+    "cases:relief_propose": (_relief_ready, (302, 200, 404, 404, 200, 404, 302, 404)),
+    "cases:relief_decide": (_relief_pending, (302, 302, 404, 404, 200, 404, 302, 404)),
+    "cases:file_convert": (_temporary, (302, 200, 404, 404, 200, 404, 302, 404)),
     "visits:my_visits": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "visits:compliance": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "visits:flag_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),

@@ -50,6 +50,15 @@ class VisitForm(forms.ModelForm):
         },
     )
 
+    household_income = forms.DecimalField(
+        label=_("Household income this month (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("Optional: becomes the month's per-capita figure, which the relief rule reads."),
+    )
+
     class Meta:
         model = Visit
         fields = [
@@ -83,7 +92,9 @@ class VisitForm(forms.ModelForm):
         self.initial.setdefault("outcome", Outcome.NO_CHANGE)
 
     def service_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["household_income"] = self.cleaned_data.get("household_income")
+        return data
 
 
 class FlagHandleForm(forms.Form):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import HardshipFile
+from cases.relief import income_observe
 from cases.selectors import helper_choices_for_user
 from cases.workflow import FileStatus
 from org.scoping import scope_for
@@ -126,7 +127,10 @@ def check_attachments(attachments: Sequence[UploadedFile]) -> list[str]:
 def visit_record(
     *, file: HardshipFile, by, data: dict[str, Any], visitors: Sequence, attachments: Sequence[UploadedFile] = ()
 ) -> Visit:
-    """Record a visit to a filed (or relieved) household, with its attachments, and raise monitoring flags."""
+    """Record a visit to a filed (or relieved) household, with its attachments, and raise monitoring flags.
+
+    A household income given with the visit becomes the month's per-capita figure (cases.relief).
+    """
     hfile = _locked_file_for(by, file)
     _check_file_and_date(hfile, data["visited_on"])
     _check_visitors(by, visitors)
@@ -146,6 +150,8 @@ def visit_record(
         attachment.file.save(upload.name, upload, save=False)
         attachment.save()
     _monitor_after_visit(visit, by)
+    if data.get("household_income") is not None:
+        income_observe(hfile=hfile, by=by, month=visit.visited_on, household_income=data["household_income"])
     return visit
 
 

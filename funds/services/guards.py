@@ -1,7 +1,8 @@
 """Who may request aid, who may receive an aid type, and the duplicate-aid guard across the levels of the tree.
 
-Eligibility: filed households only unless the type says otherwise (temporary
-relief), and only the tiers the type names (none named: every tier).
+Eligibility: filed households (and relieved ones in their transition period) only
+unless the type says otherwise (temporary relief), and only the tiers the type
+names (none named: every tier).
 
 Duplicates: the same household may not receive the same type for the same
 event or occasion twice, whether from the branch's fund and the federation's
@@ -16,6 +17,7 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import HardshipFile
@@ -39,8 +41,15 @@ def require_requester(by, hfile: HardshipFile) -> None:
 
 def check_eligible(hfile: HardshipFile, aid_type: AidType) -> None:
     """Refuse a household the type does not reach: by file status, then by tier."""
-    if hfile.status == FileStatus.CLOSED or (aid_type.filed_only and hfile.status != FileStatus.FILED):
-        raise ValidationError({"aid_type": _("%(type)s is only for filed households.") % {"type": aid_type}})
+    # A relieved household keeps its policies through the transition period (Yunnan: five years).
+    on_file = hfile.status == FileStatus.FILED or hfile.in_transition(timezone.localdate())
+    if hfile.status == FileStatus.CLOSED or (aid_type.filed_only and not on_file):
+        raise ValidationError(
+            {
+                "aid_type": _("%(type)s is only for filed households and relieved ones in their transition period.")
+                % {"type": aid_type}
+            }
+        )
     tiers = list(aid_type.tiers.all())
     if tiers and hfile.tier_id not in {tier.pk for tier in tiers}:
         raise ValidationError(

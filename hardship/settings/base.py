@@ -215,7 +215,7 @@ HARDSHIP = {
     # This many clear-improvement visits in a row make the household a relief candidate.
     "RELIEF_CANDIDATE_AFTER_IMPROVEMENTS": 3,
     # Relieved households in their transition period get a check-in every this many months.
-    "RELIEF_CHECKIN_EVERY_MONTHS": 3,
+    "RELIEF_CHECKIN_EVERY_MONTHS": int(os.environ.get("RELIEF_CHECKIN_EVERY_MONTHS", "6")),
     # A holiday visit counts from this many days before the holiday window opens.
     "HOLIDAY_VISIT_LEAD_DAYS": 14,
     # A new cause with one of these codes flags a filed household for dynamic monitoring.

@@ -12,7 +12,8 @@ from tests.factories import HardshipFileFactory, MemberFactory
 pytestmark = pytest.mark.django_db
 
 LIST_MAX = 6
-FILE_PAGE_MAX = 12
+# 12, and the relief panel of a filed file: its recent figures with their standards, and a waiting proposal.
+FILE_PAGE_MAX = 14
 
 
 def count_queries(client, url, **params) -> int:

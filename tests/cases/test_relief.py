@@ -143,7 +143,8 @@ def test_a_monthly_income_becomes_a_per_capita_figure(filed, cadre, at_today):
     row = income_observe(hfile=filed, by=cadre, month=dt.date(2026, 6, 9), household_income=Decimal("1500"))
     assert row.month == month(2026, 6) and row.per_capita == Decimal("750.00") and row.members == 2
     again = income_observe(hfile=filed, by=cadre, month=month(2026, 6), household_income=Decimal("1700"))
-    assert again.pk == row.pk and IncomeObservation.objects.get(file=filed).per_capita == Decimal("850.00")
+    assert again.pk == row.pk
+    assert IncomeObservation.objects.get(file=filed, month=month(2026, 6)).per_capita == Decimal("850.00")
 
 
 def test_rigid_expenditure_lowers_the_monthly_figure(filed, cadre, at_today):
@@ -157,7 +158,7 @@ def test_rigid_expenditure_lowers_the_monthly_figure(filed, cadre, at_today):
 def test_a_bad_income_is_refused(filed, cadre, at_today, income):
     with pytest.raises(ValidationError):
         income_observe(hfile=filed, by=cadre, month=month(2026, 6), household_income=income)
-    assert not IncomeObservation.objects.exists()
+    assert not IncomeObservation.objects.filter(month=month(2026, 6)).exists()
 
 
 def test_a_future_month_is_refused(filed, cadre, at_today):
@@ -169,9 +170,14 @@ def test_saving_a_filed_card_records_the_months_figure(filed, cadre, at_today):
     from .test_tier_services import save
 
     save(filed, cadre, worker_income=Decimal("2000"))
-    row = IncomeObservation.objects.get(file=filed)
+    row = IncomeObservation.objects.get(file=filed, month=month(2026, 6))
     assert row.source == "card" and row.month == month(2026, 6)
     assert row.per_capita == HardshipFile.objects.get(pk=filed.pk).per_capita_net
+
+
+def test_filing_records_the_cards_figure_for_the_month(filed):
+    row = IncomeObservation.objects.get(file=filed)
+    assert row.month == month(2025, 11) and row.source == "card" and row.per_capita == filed.per_capita_net
 
 
 def test_a_cadre_proposes_and_a_chair_confirms_relief(filed, cadre, branch_chair, at_today):
@@ -186,6 +192,7 @@ def test_a_cadre_proposes_and_a_chair_confirms_relief(filed, cadre, branch_chair
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.CONFIRMED and proposal.decided_by == branch_chair
     assert FileEvent.objects.filter(file=filed, action=FileAction.RELIEVE, actor=branch_chair).exists()
+    assert FileEvent.objects.get(file=filed, action="relief_proposed").comment.endswith("再就业")
 
 
 def test_five_months_cannot_be_proposed(filed, cadre, at_today):
@@ -256,6 +263,7 @@ def test_a_rejection_needs_a_reason_and_keeps_the_file(filed, cadre, branch_chai
         relief_reject(hfile=filed, by=branch_chair, note="  ")
     rejected = relief_reject(hfile=filed, by=branch_chair, note="收入不稳定")
     assert rejected.status == ProposalStatus.REJECTED
+    assert FileEvent.objects.get(file=filed, action="relief_rejected").comment == "收入不稳定"
     assert HardshipFile.objects.get(pk=filed.pk).status == FileStatus.FILED
 
 
