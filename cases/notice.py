@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from org.models import Unit
 from org.scoping import scope_for
 
-from .models import FileEvent, HardshipFile
+from .models import FileEvent, HardshipFile, Investigation
 from .notice_models import (
     DEFAULT_NOTICE_WORKING_DAYS,
     DEFAULT_REVIEW_LEAD_DAYS,
@@ -30,6 +31,7 @@ from .notice_models import (
 from .workflow import CADRE_ROLES, CHAIR_ROLES, FileRecord, FileStatus
 
 SATURDAY = 5
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 MAX_WORKING_DAYS = 30
 
 
@@ -78,9 +80,15 @@ def mask_id(number: str) -> str:
 
 
 def latest_entry(hfile: HardshipFile) -> NoticeEntry | None:
-    """The household's most recent notice entry, its notice and objections loaded."""
+    """The household's most recent notice entry of its current identification, objections loaded.
+
+    A notice posted before the household's latest investigation belongs to an earlier round (a
+    return for correction, a relapse): the new round needs its own notice, so it does not count.
+    """
+    investigated = Investigation.objects.filter(file=OuterRef("file")).order_by("-recorded_at").values("recorded_at")
     return (
         NoticeEntry.objects.filter(file=hfile)
+        .filter(notice__created_at__gte=Coalesce(Subquery(investigated[:1]), Value(EPOCH)))
         .select_related("notice")
         .prefetch_related(Prefetch("objections", queryset=Objection.objects.order_by("raised_on", "pk")))
         .order_by("-notice__starts_on", "-pk")

@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 
 from ..models import HardshipFile
-from ..notice import notice_blocker, policy_for
+from ..notice import latest_entry, notice_blocker, policy_for
 from ..notice_selectors import file_notice_for_user
 from ..workflow import FileStatus
 
@@ -20,7 +20,6 @@ def notice_card(context, hfile: HardshipFile) -> dict:
     if hfile.status != FileStatus.INVESTIGATED:
         return {"file": hfile, "notice": None}
     notice = file_notice_for_user(user=context["request"].user, hfile=hfile)
-    latest = notice.entries[0] if notice.entries else None
     required = policy_for(hfile.federation_id).notice_required
-    blocker = notice_blocker(latest, required=required, today=timezone.localdate())
+    blocker = notice_blocker(latest_entry(hfile), required=required, today=timezone.localdate())
     return {"file": hfile, "notice": notice, "blocker": blocker}

@@ -192,3 +192,21 @@ def test_only_a_chair_decides_and_only_once_with_a_note(cadre, branch_chair, cha
         objection_decide(objection=objection, by=branch_chair, outcome=ObjectionOutcome.UPHELD, note="改判")
     objection.refresh_from_db()
     assert (objection.outcome, objection.decided_by) == (ObjectionOutcome.REJECTED, branch_chair)
+
+
+def test_a_new_round_of_identification_needs_a_new_notice(cadre, branch_chair, group_a1, branch_a, federation):
+    FederationPolicy.objects.create(federation=federation, notice_required=True)
+    with at(MONDAY):
+        hfile = investigated(cadre, branch_chair, group_a1)
+        post(branch_chair, branch_a, [hfile])
+        objection = objection_record(hfile=hfile, by=cadre, raised_by="刘某", raised_on=MONDAY, content="收入不实")
+        objection_decide(objection=objection, by=branch_chair, outcome=ObjectionOutcome.UPHELD, note="核实属实")
+    with at(dt.date(2026, 11, 16)):
+        file_transition(hfile=hfile, action=FileAction.RETURN, by=branch_chair, comment="按异议更正收入")
+        file_transition(hfile=hfile, action=FileAction.SUBMIT, by=cadre)
+        investigate(hfile, branch_chair)
+        with pytest.raises(TransitionNotAllowed, match="requires a public notice"):
+            file_it(hfile, branch_chair)
+        post(branch_chair, branch_a, [hfile], starts_on=dt.date(2026, 11, 16))
+    with at(dt.date(2026, 11, 23)):
+        assert file_it(hfile, branch_chair).status == FileStatus.FILED
