@@ -11,3 +11,4 @@ class CasesConfig(AppConfig):
             relief,  # noqa: F401 - the relief rules' cache receiver and the notification renderer
             review,  # noqa: F401 - the closure proposal's notification renderer
         )
+        from .transfer import notices  # noqa: F401 - register the transfer notifications' texts

@@ -21,6 +21,7 @@ from .idcard import validate_resident_id
 from .notice_models import FederationPolicy, NoticeEntry, Objection, PublicNotice  # noqa: F401 (registered with the app)
 from .relief_models import IncomeObservation, ReliefProposal, ReliefRule  # noqa: F401 (registered with the app)
 from .review_models import AnnualReview  # noqa: F401 (registered with the app)
+from .transfer.models import FileTransfer  # noqa: F401 (registered with the app)
 from .workflow import CloseReason, FileAction, FileKind, FileRecord, FileStatus, HandoverReason
 
 ID_NUMBER_MAX = 18

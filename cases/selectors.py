@@ -52,8 +52,10 @@ def file_get_for_user(*, user, pk: int) -> HardshipFile:
 
 
 def file_detail_for_user(*, user, pk: int) -> HardshipFile:
+    from .transfer.selectors import with_pending_transfer
+
     qs = (
-        file_list_for_user(user=user)
+        with_pending_transfer(file_list_for_user(user=user))
         .select_related("unit", "tier", "suggested_tier", "plan", "overridden_by")
         .prefetch_related(
             "members",

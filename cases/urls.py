@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import notice_views, relief_views, review_views, views
+from .transfer import views as transfer_views
 
 app_name = "cases"
 
@@ -24,4 +25,10 @@ urlpatterns = [
     path("files/<int:pk>/relief/propose/", relief_views.relief_propose_page, name="relief_propose"),
     path("files/<int:pk>/relief/decide/", relief_views.relief_decide_page, name="relief_decide"),
     path("files/<int:pk>/convert/", relief_views.file_convert_page, name="file_convert"),
+    path("files/<int:pk>/transfer/", transfer_views.transfer_create, name="transfer_create"),
+    path("transfers/", transfer_views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/", transfer_views.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:pk>/accept/", transfer_views.transfer_accept_page, name="transfer_accept"),
+    path("transfers/<int:pk>/refuse/", transfer_views.transfer_refuse_page, name="transfer_refuse"),
+    path("transfers/<int:pk>/withdraw/", transfer_views.transfer_cancel_page, name="transfer_cancel"),
 ]

@@ -40,6 +40,10 @@ class FileRecord(models.TextChoices):
     RELIEF_PROPOSED = "relief_proposed", _("Relief proposed")
     RELIEF_REJECTED = "relief_rejected", _("Relief proposal rejected")
     CONVERT = "convert", _("Converted to a formal file")
+    TRANSFER_REQUEST = "transfer_request", _("Transfer requested")
+    TRANSFER_ACCEPT = "transfer_accept", _("Transfer accepted")
+    TRANSFER_REFUSE = "transfer_refuse", _("Transfer refused")
+    TRANSFER_CANCEL = "transfer_cancel", _("Transfer withdrawn")
 
 
 class CloseReason(models.TextChoices):

@@ -7,4 +7,4 @@ class FundsConfig(AppConfig):
     verbose_name = _("Funds and aid")
 
     def ready(self) -> None:
-        from . import notices  # noqa: F401 - register the aid notifications' renderers
+        from . import notices, receivers  # noqa: F401 - aid notifications' renderers; follow households that move

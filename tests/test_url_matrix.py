@@ -69,6 +69,19 @@ def _temporary(f) -> list[int]:
     return [f.pk]
 
 
+def _transfer(f) -> list[int]:
+    """A transfer of the file from group A1 to group B1, awaiting branch B's chair."""
+    from cases.transfer.models import FileTransfer
+    from org.models import Unit
+
+    to_unit = Unit.objects.get(name_en="Group B1")
+    return [
+        FileTransfer.objects.create(
+            file=f, from_unit=f.unit, to_unit=to_unit, reason="调动", requested_by=f.created_by
+        ).pk
+    ]
+
+
 def _notification(f) -> list[int]:
     from notices.models import Notification
 
@@ -99,6 +112,13 @@ ROWS = {
     "cases:relief_propose": (_relief_ready, (302, 200, 404, 404, 200, 404, 302, 404)),
     "cases:relief_decide": (_relief_pending, (302, 302, 404, 404, 200, 404, 302, 404)),
     "cases:file_convert": (_temporary, (302, 200, 404, 404, 200, 404, 302, 404)),
+    # Transfers: both sides see the request (group A1 → group B1); only branch B's chair decides.
+    "cases:transfer_create": (FILE_ARG, (302, 302, 404, 404, 200, 404, 302, 404)),
+    "cases:transfer_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "cases:transfer_detail": (_transfer, (302, 200, 404, 200, 200, 200, 200, 404)),
+    "cases:transfer_accept": (_transfer, (302, 302, 404, 302, 302, 200, 302, 404)),
+    "cases:transfer_refuse": (_transfer, (302, 302, 404, 302, 302, 200, 302, 404)),
+    "cases:transfer_cancel": (_transfer, (405,) * 8),  # POST only
     "visits:my_visits": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "visits:compliance": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "visits:flag_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),

@@ -355,6 +355,8 @@ def aid_request_submit(*, request: AidRequest, by, comment: str = "") -> AidRequ
     check_eligible(request.file, request.aid_type)
     check_duplicates(request)
     evidence_check(request)
+    # The household may have moved to a unit that cannot draw on the fund chosen in the draft.
+    _check_fund(request.file, request.fund, by)
     _check_suggestion(request)
     chain = approval_chain(aid_type=request.aid_type, amount=request.total_amount)
     if not chain:

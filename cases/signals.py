@@ -1,0 +1,15 @@
+"""Signals through which the apps that depend on cases (visits, funds) follow a household's records.
+
+`cases` never imports those apps; they connect receivers here. Every signal is sent
+inside the transaction of the change, so what a receiver writes commits or rolls
+back with it, and a receiver may raise ValidationError to refuse the change.
+"""
+
+from django.dispatch import Signal
+
+# Asked before a household moves to `to_unit` (a transfer or a merge into a file of another unit).
+# Receivers return a list of messages, each a reason the move cannot happen now.
+file_move_blockers = Signal()  # hfile, to_unit
+
+# Sent after `hfile.unit` changed from `from_unit`: receivers update every column that copies the unit.
+file_moved = Signal()  # hfile, from_unit, by

@@ -1,0 +1,1 @@
+"""Moving a household to another unit of the federation: request, acceptance or refusal, hand-over."""

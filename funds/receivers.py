@@ -1,0 +1,17 @@
+"""The funds app follows a household that moves to another unit (signals sent by cases)."""
+
+from django.dispatch import receiver
+
+from cases.signals import file_move_blockers, file_moved
+
+from .services.follow import aid_follow_household, aid_move_blockers
+
+
+@receiver(file_move_blockers)
+def _aid_blocks_move(sender, hfile, to_unit, **kwargs) -> list[str]:
+    return aid_move_blockers(hfile=hfile, to_unit=to_unit)
+
+
+@receiver(file_moved)
+def _aid_follows_household(sender, hfile, from_unit, by, **kwargs) -> None:
+    aid_follow_household(hfile=hfile, by=by)
