@@ -304,6 +304,9 @@ def run_visits(wanted: set[str], *, reseed: bool) -> None:
     measured = visit_bench.run(
         base_url=settings.BENCH_DATABASE_URL, wanted=wanted, reseed=reseed, connect=connect, manage=manage, log=print
     )
+    # A partial run (--only) keeps the other scenario's last figures.
+    ran = {r["name"] for r in measured["results"]}
+    measured["results"] = [r for r in previous_visits("results") if r["name"] not in ran] + measured["results"]
     targets = evaluate_visits(measured["results"])
     header = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine()}
     if measured["dataset"]["reused"]:
@@ -320,12 +323,16 @@ def run_visits(wanted: set[str], *, reseed: bool) -> None:
     print(f"Written: {VISITS_RESULTS.relative_to(ROOT)}")
 
 
-def previous_visits_seeding() -> dict:
+def previous_visits(key: str):
+    """`dataset` or `results` of the last visits run."""
     try:
-        old = json.loads(VISITS_RESULTS.read_text())["dataset"]
+        return json.loads(VISITS_RESULTS.read_text())[key]
     except (OSError, ValueError, KeyError):
-        return {}
-    return {k: v for k, v in old.items() if k != "reused"}
+        return {} if key == "dataset" else []
+
+
+def previous_visits_seeding() -> dict:
+    return {k: v for k, v in previous_visits("dataset").items() if k != "reused"}
 
 
 def visits_markdown(header: dict, measured: dict, targets: list[dict]) -> str:
@@ -359,7 +366,9 @@ def visits_markdown(header: dict, measured: dict, targets: list[dict]) -> str:
                 f"**My visits** (`cadre`, {r['households']} households; {r['requests']} sequential requests "
                 f"in-process): p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms; Django CPU per "
                 f"request p50 {r['app_cpu_p50_ms']} ms; queries {counts}. Machine load (1-minute average, "
-                f"{m['cores']} cores): {r['machine_load_1m']}.",
+                f"{m['cores']} cores): {r['machine_load_1m']}, {r['machine_busy_before_pct']}% busy with other work "
+                f"before; the least busy of {len(r['attempts'])} attempt(s) (p50: "
+                f"{', '.join(str(a['p50_ms']) + ' ms' for a in r['attempts'])}).",
                 "",
             ]
     lines += ["| target | measured | |", "|---|---|---|"]

@@ -35,6 +35,7 @@ PER_HELPER = 50
 # "My visits" personas: the demo cadres, with exactly this many households each.
 BOARD_CADRES = {"cadre": 500, "cadre2": 50}
 BOARD_REQUESTS = 100
+BOARD_ATTEMPTS = 3
 # Shares of households visited in the current and the previous month: the rest are due or overdue.
 VISITED_THIS_MONTH, VISITED_LAST_MONTH = 0.35, 0.8
 SCENARIOS = ("visits:remind", "cadre:my_visits")
@@ -61,6 +62,27 @@ def _child(step: str, base_url: str, out: Path) -> tuple[dict, int]:
     if child.returncode != 0:
         raise RuntimeError(f"bench/visits.py {step} failed with exit code {child.returncode}")
     return json.loads(out.read_text()), usage.ru_maxrss
+
+
+def _board(base_url: str, out: Path, log: Callable, attempts: int = BOARD_ATTEMPTS) -> dict:
+    """My visits, measured up to `attempts` times after waiting for a quieter machine; the least busy kept.
+
+    Sequential wall times on 2 shared cores follow whatever else runs; every attempt is reported.
+    """
+    from bench.cpu import wait_for_quiet  # the parent's import path; this module also runs as a script
+
+    runs = []
+    for _ in range(attempts):
+        busy = wait_for_quiet(limit=0.25, max_wait=90, log=log)
+        load = os.getloadavg()[0]
+        measured, _rss = _child("board", base_url, out)
+        measured |= {"machine_busy_before_pct": round(100 * busy, 1), "machine_load_1m": round(load, 1)}
+        runs.append(measured)
+        log(f"   attempt: p50 {measured['p50_ms']} ms, machine {measured['machine_busy_before_pct']}% busy before")
+        if busy <= 0.25:
+            break
+    best = min(runs, key=lambda r: r["machine_busy_before_pct"])
+    return {**best, "attempts": [{k: r[k] for k in ("p50_ms", "p99_ms", "machine_busy_before_pct")} for r in runs]}
 
 
 def _env(base_url: str) -> dict:
@@ -179,9 +201,7 @@ def run(*, base_url: str, wanted: set[str], reseed: bool, connect: Callable, man
         results.append({"name": "visits:remind", "kind": "remind", **measured})
     if "cadre:my_visits" in wanted:
         log(">> My visits (in-process, sequential requests)")
-        load = os.getloadavg()[0]
-        measured, _rss = _child("board", base_url, out)
-        measured["machine_load_1m"] = round(max(load, os.getloadavg()[0]), 1)
+        measured = _board(base_url, out, log)
         log(
             f"   p50 {measured['p50_ms']} ms, p99 {measured['p99_ms']} ms, app CPU p50 {measured['app_cpu_p50_ms']} ms,"
             f" queries {measured['queries_by_households']}"
