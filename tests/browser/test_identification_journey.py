@@ -1,8 +1,9 @@
-"""Precise identification and dynamic management in the browser: public notice, an objection, filing, the review.
+"""Precise identification and dynamic management in the browser: notice, objection, filing, review, relief, relapse.
 
 A branch chair puts an investigated household on notice, records an objection and rejects it, and
 files the household once the notice has ended (the test moves the notice's dates into the past
-instead of waiting five working days); a year on, its helper reviews it and proposes relief.
+instead of waiting five working days); a year on, its helper reviews it and proposes relief, the
+chair confirms it; later the household falls back and is reopened in the same file.
 """
 
 import datetime as dt
@@ -11,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cases.models import AssistancePlan, HardshipFile, PlanHelper
+from cases.models import AssistancePlan, FileEvent, HardshipFile, PlanHelper
 from cases.notice_models import FederationPolicy, Objection, ObjectionOutcome, PublicNotice
 from cases.relief_models import ProposalStatus, ReliefProposal
 from cases.review_models import AnnualReview
@@ -37,7 +38,7 @@ def investigated_household(cadre, chair, unit) -> HardshipFile:
     )
 
 
-def test_notice_objection_filing_and_review(desktop, cadre, branch_chair, group_a1, federation):
+def test_notice_objection_filing_review_relief_and_relapse(desktop, cadre, branch_chair, group_a1, federation):
     FederationPolicy.objects.create(federation=federation, notice_required=True)
     hfile = investigated_household(cadre, branch_chair, group_a1)
     page = desktop.login("chair")
@@ -113,3 +114,26 @@ def test_notice_objection_filing_and_review(desktop, cadre, branch_chair, group_
     review = AnnualReview.objects.get()
     assert review.outcome == "propose_relief"
     assert ReliefProposal.objects.get(file=hfile).status == ProposalStatus.PENDING
+    desktop.logout()
+
+    # The chair confirms the relief the review proposed: the household is relieved.
+    page = desktop.login("chair")
+    desktop.goto(hfile.get_absolute_url())
+    page.locator("#relief").get_by_role("link", name="Decide on relief").click()
+    page.get_by_label("Confirm relief").check()
+    page.fill("#id_note", "同意脱困，进入过渡期")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("alert")).to_have_text("The household is relieved.")
+    expect(page.locator("h1 .badge")).to_have_text("Relieved")
+
+    # Later the household falls back: it is reopened in the same file, with its whole history.
+    take_step(page, "Reopen after a relapse", {"#id_comment": "配偶重病住院，家庭再度困难"})
+    expect(page.locator("h1 .badge")).to_have_text("Draft")
+    hfile.refresh_from_db()
+    assert hfile.status == FileStatus.DRAFT and HardshipFile.objects.count() == 1
+    actions = list(FileEvent.objects.filter(file=hfile).order_by("pk").values_list("action", flat=True))
+    assert actions[-2:] == ["relieve", "relapse"]
+    assert {"notice", "objection", "objection_decided", "file", "review"} <= set(actions)
+    desktop.goto(f"/files/{hfile.pk}/history/")
+    for step in ("Put on public notice", "Objection decided", "Annual review", "Reopen after a relapse"):
+        expect(page.get_by_text(step, exact=True).first).to_be_visible()
