@@ -42,7 +42,7 @@ test: ## Run the whole suite (PostgreSQL and Redis when they answer; says what i
 	  $(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . >/dev/null && \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: ## Seed 200,000 files on PostgreSQL and load the pages with wrk (figures to bench/results/)
+bench: ## Seed 200,000 files and a 1,000,000-entry ledger on PostgreSQL, load the pages (figures to bench/results/)
 	@scripts/system_deps.sh bench
 	@$(MAKE) --no-print-directory $(DEV_STAMP) messages
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import ExtractYear
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,6 @@ from hardship.pagination import KeysetPage, keyset_page
 from org.scoping import scope_for
 
 from .models import (
-    Account,
     AidDecision,
     AidDocument,
     AidRequest,
@@ -31,6 +29,7 @@ from .models import (
     FiscalYear,
     Fund,
     FundBalance,
+    FundYearTotal,
     LedgerTransaction,
 )
 from .services import ZERO, held_total, queue_version, with_waiting_since, year_start
@@ -105,14 +104,7 @@ class YearRow:
 def budget_rows(*, fund: Fund) -> list[YearRow]:
     """Budget against money paid out, per fiscal year, newest first (two queries)."""
     budgets = dict(FiscalYear.objects.filter(fund=fund).values_list("year", "budget"))
-    spent = dict(
-        Entry.objects.filter(fund=fund, account=Account.PAID_OUT)
-        .annotate(year=ExtractYear("transaction__created_at"))
-        .order_by()
-        .values("year")
-        .annotate(total=MoneySum("amount"))
-        .values_list("year", "total")
-    )
+    spent = dict(FundYearTotal.objects.filter(fund=fund).values_list("year", "paid_out"))
     years = sorted(set(budgets) | set(spent) | {timezone.localdate().year}, reverse=True)
     return [YearRow(year=y, budget=budgets.get(y), spent=spent.get(y) or ZERO) for y in years]
 

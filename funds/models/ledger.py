@@ -111,6 +111,26 @@ class FiscalYear(models.Model):
         return f"{self.fund} {self.year}"
 
 
+class FundYearTotal(models.Model):
+    """What a fund paid out in one calendar year, kept beside its entries under the fund's balance lock.
+
+    The budget-against-spent table reads these rows instead of summing every payment entry of every
+    year (a second over a million entries); tests check them against the entries.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="year_totals")
+    year = models.PositiveSmallIntegerField(_("year"))
+    paid_out = models.DecimalField(_("paid out"), max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("fund year total")
+        verbose_name_plural = _("fund year totals")
+        constraints = [models.UniqueConstraint(fields=["fund", "year"], name="fundyeartotal_unique_per_fund")]
+
+    def __str__(self) -> str:
+        return f"{self.fund} {self.year}: {self.paid_out}"
+
+
 class TransactionKind(models.TextChoices):
     ALLOCATION = "allocation", _("Allocation")
     TRANSFER = "transfer", _("Transfer")

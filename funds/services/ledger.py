@@ -29,6 +29,7 @@ from ..models import (
     Fund,
     FundBalance,
     FundKind,
+    FundYearTotal,
     LedgerTransaction,
     Source,
     TransactionKind,
@@ -178,7 +179,21 @@ def _post(
     for fund_id, balance in balances.items():
         balance.available, balance.reserved = after[fund_id][Account.AVAILABLE], after[fund_id][Account.RESERVED]
         balance.save(update_fields=["available", "reserved"])
+    _add_paid_out(legs, timezone.localdate(txn.created_at).year)
     return txn
+
+
+def _add_paid_out(legs: list[Leg], year: int) -> None:
+    """Keep each fund's paid-out total for the year beside its entries; the caller holds the balance locks."""
+    paid: dict[int, Decimal] = {}
+    for leg in legs:
+        if leg.account == Account.PAID_OUT:
+            paid[leg.fund_id] = paid.get(leg.fund_id, ZERO) + leg.amount
+    for fund_id, amount in paid.items():
+        # Added in Python, exact on every database; the balance lock keeps other postings of the fund out.
+        total, _created = FundYearTotal.objects.get_or_create(fund_id=fund_id, year=year)
+        total.paid_out += amount
+        total.save(update_fields=["paid_out"])
 
 
 def _fresh(fund: Fund) -> Fund:

@@ -3,14 +3,16 @@
 from decimal import Decimal
 
 from django.db.models import Count
+from django.db.models.functions import ExtractYear
 
-from funds.models import Account, Entry, FundBalance, LedgerTransaction
+from funds.models import Account, Entry, FundBalance, FundYearTotal, LedgerTransaction
 from hardship.money import MoneySum
 from tests.factories import funded
 
 
 def assert_ledger_consistent() -> None:
-    """Every transaction balances; every fund's balance row equals the sum of its entries and is not negative."""
+    """Every transaction balances; every fund's balance row equals the sum of its entries and is not negative;
+    every fund's paid-out total per year equals its payment entries of the year."""
     unbalanced = Entry.objects.values("transaction").annotate(s=MoneySum("amount")).exclude(s=0)
     assert not list(unbalanced), list(unbalanced)
     assert not LedgerTransaction.objects.annotate(n=Count("entries")).filter(n__lt=2).exists()
@@ -18,6 +20,15 @@ def assert_ledger_consistent() -> None:
         (row["fund"], row["account"]): row["s"]
         for row in Entry.objects.order_by().values("fund", "account").annotate(s=MoneySum("amount"))
     }
+    paid = (
+        Entry.objects.filter(account=Account.PAID_OUT)
+        .annotate(year=ExtractYear("transaction__created_at"))
+        .order_by()
+        .values("fund", "year")
+        .annotate(s=MoneySum("amount"))
+    )
+    kept = {(t.fund_id, t.year): t.paid_out for t in FundYearTotal.objects.all()}
+    assert kept == {(r["fund"], r["year"]): r["s"] for r in paid}, kept
     for balance in FundBalance.objects.all():
         assert balance.available == sums.get((balance.fund_id, Account.AVAILABLE), Decimal("0")), balance
         assert balance.reserved == sums.get((balance.fund_id, Account.RESERVED), Decimal("0")), balance

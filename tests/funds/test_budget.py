@@ -60,3 +60,21 @@ def test_only_managers_in_scope_set_budgets(client_for, fund, cadre, chair_other
     assert not FiscalYear.objects.exists()
     assert client_for(branch_chair).post(url, {"year": year, "budget": "10"}).status_code == 302
     assert "Set a budget" in client_for(branch_chair).get(fund.get_absolute_url()).content.decode()
+
+
+def test_paid_out_per_year_is_kept_beside_the_entries_and_a_reversal_takes_it_back(fund, branch_chair):
+    from funds.models import FundYearTotal
+    from funds.selectors import budget_rows
+    from funds.services import fund_disburse, fund_reserve, transaction_reverse
+
+    from .helpers import assert_ledger_consistent
+
+    year = timezone.localdate().year
+    fund_reserve(fund=fund, amount=Decimal("150.10"), by=branch_chair, idempotency_key="r1")
+    paid = fund_disburse(fund=fund, amount=Decimal("150.10"), by=branch_chair, idempotency_key="d1")
+    fund_reserve(fund=fund, amount=Decimal("49.95"), by=branch_chair, idempotency_key="r2")
+    fund_disburse(fund=fund, amount=Decimal("49.95"), by=branch_chair, idempotency_key="d2")
+    assert FundYearTotal.objects.get(fund=fund, year=year).paid_out == Decimal("200.05")
+    transaction_reverse(txn=paid, by=branch_chair, reason="paid twice by the bank")
+    assert budget_rows(fund=fund)[0].spent == Decimal("49.95")
+    assert_ledger_consistent()
