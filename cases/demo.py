@@ -26,6 +26,8 @@ from .models import (
     Schooling,
     Tier,
 )
+from .notice import notice_create, objection_record
+from .notice_models import PublicNotice
 from .relief import relief_confirm, relief_propose
 from .relief_models import ReliefBasis
 from .services import MemberData, file_save, file_transition, plan_save
@@ -331,3 +333,32 @@ def _bulk_file(
     picked = rng.sample(causes, rng.choice((1, 2)))
     links = [{"file_id": pk, "cause_id": cause.pk, "is_primary": j == 0} for j, cause in enumerate(picked)]
     return row, members, links
+
+
+@demo_step
+@transaction.atomic
+def seed_demo_notice(*, federation: Unit, groups: list[list[Unit]], people: DemoPeople) -> str:
+    """The first branch's investigated households on a running public notice, one with a pending objection."""
+    branch = groups[0][0].parent
+    if PublicNotice.objects.filter(unit=branch).exists():
+        return "Demo public notice present."
+    chair, today = people.by_username["chair"], timezone.localdate()
+    waiting = list(
+        HardshipFile.objects.filter(unit__path__startswith=branch.path, status=FileStatus.INVESTIGATED).order_by("pk")[
+            :5
+        ]
+    )
+    if not waiting:
+        return "No investigated household to put on public notice."
+    notice_create(
+        unit=branch,
+        by=chair,
+        files=waiting,
+        title="困难职工建档立卡公示",
+        starts_on=today,
+        contact="机械分会工会办公室 0871-6543210",
+    )
+    objection_record(
+        hfile=waiting[0], by=chair, raised_by="匿名", raised_on=today, content="反映该户配偶有稳定收入，请核实。"
+    )
+    return f"Demo public notice of {len(waiting)} households, one objection pending."

@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import FileEvent
 from cases.notice import mask_id, mask_name, notice_create, notice_end, objection_decide, objection_record
-from cases.notice_models import FederationPolicy, ObjectionOutcome
+from cases.notice_models import FederationPolicy, ObjectionOutcome, PublicNotice
 from cases.services import TransitionNotAllowed, file_transition
 from cases.workflow import FileAction, FileStatus
 
@@ -210,3 +211,12 @@ def test_a_new_round_of_identification_needs_a_new_notice(cadre, branch_chair, g
         post(branch_chair, branch_a, [hfile], starts_on=dt.date(2026, 11, 16))
     with at(dt.date(2026, 11, 23)):
         assert file_it(hfile, branch_chair).status == FileStatus.FILED
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_running_notice_with_a_pending_objection():
+    call_command("seed_demo", files=80, verbosity=0)
+    call_command("seed_demo", files=80, verbosity=0)
+    notice = PublicNotice.objects.get()
+    assert notice.entries.exists() and notice.ends_on >= timezone.localdate()
+    assert notice.entries.filter(objections__outcome=ObjectionOutcome.PENDING).count() == 1
