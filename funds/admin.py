@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from cases.admin import ConfigAdmin
 
 from .models import (
+    AidDocument,
     AidRequest,
     AidType,
     AmountBand,
@@ -157,8 +158,25 @@ class DelegationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["delegator", "delegate"]
 
 
+class AidDocumentInline(admin.TabularInline):
+    """The request's evidence, removed documents included: looked at here, changed only on the request page."""
+
+    model = AidDocument
+    extra = 0
+    can_delete = False
+    fields = ["item", "original_name", "on_paper", "dated", "added_by", "added_at", "removed_by", "removed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AidRequest)
 class AidRequestAdmin(ReadOnlyAdmin):
+    inlines = [AidDocumentInline]
     list_display = ["pk", "file", "aid_type", "requested_amount", "status", "level", "created_at"]
     list_filter = ["status", "aid_type"]
     list_select_related = ["file", "aid_type"]

@@ -362,7 +362,12 @@ def aid_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     aid = aid_detail_for_user(user=request.user, pk=pk)
     if aid.status != AidStatus.PAID:
         raise Http404
-    context = {"aid": aid, "derivation": aid_derivation(request=aid), "duplicates": list(duplicates_of(aid))}
+    context = {
+        "aid": aid,
+        "derivation": aid_derivation(request=aid),
+        "duplicates": list(duplicates_of(aid)),
+        "checklist": checklist(request=aid),
+    }
     return render(request, "funds/aidrequest_receipt.html", context)
 
 

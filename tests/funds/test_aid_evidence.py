@@ -246,3 +246,24 @@ def test_request_page_costs_the_same_queries_with_many_documents_and_speaks_chin
     with translation.override("en"):
         chinese = client_for(cadre, "zh-hans").get(draft.get_absolute_url()).content.decode()
     assert "证明材料清单" in chinese and "诊断证明" in chinese
+
+
+def test_approval_sheet_lists_the_evidence_and_the_admin_shows_it_read_only(
+    client_for, draft, cadre, branch_chair, client
+):
+    from django.contrib.auth import get_user_model
+
+    from funds.services import aid_request_decide, aid_request_pay
+
+    complete_evidence(draft, cadre)
+    aid = aid_request_decide(request=submit(draft, cadre), action="approve", by=branch_chair)
+    aid_request_pay(request=aid, by=branch_chair, idempotency_key="k")
+    sheet = client_for(branch_chair).get(reverse("funds:aid_receipt", args=[aid.pk]))
+    text = sheet.content.decode()
+    assert f"Diagnosis proof: Diagnosis proof.pdf, dated {TODAY():%Y-%m-%d}" in text
+    assert f"Household register: original dated {TODAY():%Y-%m-%d} seen on paper" in text
+    assert "Insurance settlement statement: none" in text
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-1")
+    client.force_login(admin)
+    page = client.get(reverse("admin:funds_aidrequest_change", args=[aid.pk]))
+    assert page.status_code == 200 and "Diagnosis proof.pdf" in page.content.decode()
