@@ -1,10 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from org.models import Locality
 
 from .models import Cause, HardshipFile, LivingStandard, MeasureHeading, Member, ReliefRule, Tier, TierRule
 from .notice_models import FederationPolicy
+from .tasks import tiers_recompute_after_commit
 
 
 class ConfigAdmin(admin.ModelAdmin):
@@ -32,6 +35,17 @@ class LivingStandardAdmin(SimpleHistoryAdmin):
     list_filter = ["year", "locality"]
     list_select_related = ["locality"]
     search_fields = ["locality__name_zh", "locality__name_en", "locality__code"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        # Suggestions are made for the current year: only its standard moves them.
+        if obj.year == timezone.localdate().year:
+            tiers_recompute_after_commit(locality_id=obj.locality_id, year=obj.year)
+            messages.info(
+                request,
+                _("The tier suggestions of %(locality)s's open files are being recomputed.")
+                % {"locality": obj.locality},
+            )
 
 
 @admin.register(TierRule)

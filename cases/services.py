@@ -195,11 +195,14 @@ def tier_rules() -> list[tiering.Rule]:
     ]
 
 
-def file_recompute_tier(*, hfile: HardshipFile, cause_ids: list[int] | None = None, year: int | None = None) -> None:
+def file_recompute_tier(
+    *, hfile: HardshipFile, cause_ids: list[int] | None = None, year: int | None = None, place: tuple | None = None
+) -> None:
     """Suggest the tier from the year's figures, the local standard and the rules; the tier follows unless overridden.
 
     Call after `file_recompute_income` (it needs the household size and monthly income).
-    Without a suggestion (no standard, no rule holds) the tier set by hand is kept.
+    Without a suggestion (no standard, no rule holds) the tier set by hand is kept. `place`, the
+    (standard, locality) pair for `year`, spares the lookup when many files of one locality are recomputed.
     """
     year = year or timezone.localdate().year
     if cause_ids is None:
@@ -215,7 +218,7 @@ def file_recompute_tier(*, hfile: HardshipFile, cause_ids: list[int] | None = No
         hardship_costs=hfile.hardship_costs,
         cause_ids=frozenset(cause_ids),
     )
-    standard, locality = _living_standard(hfile.unit, year)
+    standard, locality = place if place is not None else _living_standard(hfile.unit, year)
     suggestion = tiering.suggest(
         household=household,
         rules=tier_rules(),
