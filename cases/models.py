@@ -298,6 +298,17 @@ class HardshipFile(models.Model):
         _("close reason"), max_length=20, choices=CloseReason.choices, blank=True, editable=False
     )
 
+    # A file closed as a duplicate points to the file it was merged into.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_files",
+        editable=False,
+    )
+
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
@@ -335,6 +346,8 @@ class HardshipFile(models.Model):
             # Prefix search (LIKE 'x%') needs pattern ops on PostgreSQL; other backends ignore them.
             models.Index(fields=["id_number"], name="file_id_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name"], name="file_name_prefix", opclasses=["varchar_pattern_ops"]),
+            # Duplicate warnings: a worker born the same day in the federation.
+            models.Index(fields=["federation", "birth_date"], name="file_federation_birth_date"),
         ]
 
     def __str__(self) -> str:
@@ -408,6 +421,8 @@ class Member(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(monthly_income__gte=0), name="member_income_not_negative"),
         ]
+        # Duplicate warnings: one person listed in two households.
+        indexes = [models.Index(fields=["id_number"], name="member_id_number")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_relation_display()})"

@@ -13,3 +13,8 @@ file_move_blockers = Signal()  # hfile, to_unit
 
 # Sent after `hfile.unit` changed from `from_unit`: receivers update every column that copies the unit.
 file_moved = Signal()  # hfile, from_unit, by
+
+# Sent when `merged` is merged into `survivor`, before `merged` is closed: receivers move the household's
+# records to the survivor. `members` maps each member of `merged` dropped as a duplicate (same ID) to the
+# survivor's member it duplicates (None: the survivor's worker).
+files_merged = Signal()  # survivor, merged, members, by

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import notice_views, relief_views, review_views, views
+from .duplicates import views as duplicate_views
 from .transfer import views as transfer_views
 
 app_name = "cases"
@@ -26,6 +27,8 @@ urlpatterns = [
     path("files/<int:pk>/relief/decide/", relief_views.relief_decide_page, name="relief_decide"),
     path("files/<int:pk>/convert/", relief_views.file_convert_page, name="file_convert"),
     path("files/<int:pk>/transfer/", transfer_views.transfer_create, name="transfer_create"),
+    path("files/<int:pk>/duplicates/", duplicate_views.file_duplicates, name="file_duplicates"),
+    path("files/<int:pk>/merge/", duplicate_views.file_merge_page, name="file_merge"),
     path("transfers/", transfer_views.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/", transfer_views.transfer_detail, name="transfer_detail"),
     path("transfers/<int:pk>/accept/", transfer_views.transfer_accept_page, name="transfer_accept"),

@@ -13,6 +13,7 @@ from hardship.pagination import cursor_param, keyset_page
 from org.models import Unit
 from org.scoping import scope_for, units_visible_to
 
+from .duplicates.views import warn_duplicates
 from .filters import FileFilter
 from .forms import (
     TRANSITION_FORMS,
@@ -106,6 +107,7 @@ def _file_form(request: HttpRequest, hfile: HardshipFile | None) -> HttpResponse
             report_service_error(form, exc)
         else:
             messages.success(request, _("The file was saved."))
+            warn_duplicates(request, saved)
             return redirect(saved)
     return render(request, "cases/hardshipfile_form.html", {"form": form, "members": members, "file": hfile})
 

@@ -44,6 +44,8 @@ class FileRecord(models.TextChoices):
     TRANSFER_ACCEPT = "transfer_accept", _("Transfer accepted")
     TRANSFER_REFUSE = "transfer_refuse", _("Transfer refused")
     TRANSFER_CANCEL = "transfer_cancel", _("Transfer withdrawn")
+    MERGE_IN = "merge_in", _("Duplicate file merged in")
+    MERGED_AWAY = "merged_away", _("Merged into another file")
 
 
 class CloseReason(models.TextChoices):

@@ -1,10 +1,10 @@
-"""The funds app follows a household that moves to another unit (signals sent by cases)."""
+"""The funds app follows a household that moves to another unit or is merged (signals sent by cases)."""
 
 from django.dispatch import receiver
 
-from cases.signals import file_move_blockers, file_moved
+from cases.signals import file_move_blockers, file_moved, files_merged
 
-from .services.follow import aid_follow_household, aid_move_blockers
+from .services.follow import aid_follow_household, aid_follow_merge, aid_move_blockers
 
 
 @receiver(file_move_blockers)
@@ -15,3 +15,8 @@ def _aid_blocks_move(sender, hfile, to_unit, **kwargs) -> list[str]:
 @receiver(file_moved)
 def _aid_follows_household(sender, hfile, from_unit, by, **kwargs) -> None:
     aid_follow_household(hfile=hfile, by=by)
+
+
+@receiver(files_merged)
+def _aid_follows_merge(sender, survivor, merged, members, by, **kwargs) -> None:
+    aid_follow_merge(survivor=survivor, merged=merged, members=members, by=by)

@@ -113,6 +113,9 @@ ROWS = {
     "cases:relief_decide": (_relief_pending, (302, 302, 404, 404, 200, 404, 302, 404)),
     "cases:file_convert": (_temporary, (302, 200, 404, 404, 200, 404, 302, 404)),
     # Transfers: both sides see the request (group A1 → group B1); only branch B's chair decides.
+    # Duplicates: anyone who sees the file sees its warnings; merging is a chair's.
+    "cases:file_duplicates": (FILE_ARG, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "cases:file_merge": (FILE_ARG, (302, 302, 404, 404, 200, 404, 302, 404)),
     "cases:transfer_create": (FILE_ARG, (302, 302, 404, 404, 200, 404, 302, 404)),
     "cases:transfer_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "cases:transfer_detail": (_transfer, (302, 200, 404, 200, 200, 200, 200, 404)),

@@ -7,4 +7,4 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
-        from . import notices, selectors, signals  # noqa: F401 - connect the receivers, register the notices
+        from . import follow, notices, selectors, signals  # noqa: F401 - connect the receivers, register the notices

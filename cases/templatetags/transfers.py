@@ -8,15 +8,12 @@ from org.scoping import scope_for
 register = template.Library()
 
 
-@register.inclusion_tag("cases/includes/transfer_panel.html", takes_context=True)
-def transfer_panel(context, hfile) -> dict:
-    """{% transfer_panel file %}: the pending transfer of the file, or the link to request one."""
-    user = context["request"].user
-    return {
-        "file": hfile,
-        "pending": pending_transfer(hfile=hfile),
-        "may_request": may_request_transfer(user=user, hfile=hfile),
-    }
+@register.inclusion_tag("cases/includes/file_moves.html", takes_context=True)
+def file_moves(context, hfile) -> dict:
+    """{% file_moves file %}: where the file went (merged, transfer pending) and the links to move or merge it."""
+    may_move = may_request_transfer(user=context["request"].user, hfile=hfile)
+    # Transfer and merge are both a chair's, on an open file of the chair's units.
+    return {"file": hfile, "pending": pending_transfer(hfile=hfile), "may_transfer": may_move, "may_merge": may_move}
 
 
 @register.simple_tag

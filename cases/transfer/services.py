@@ -173,6 +173,8 @@ def transfer_accept(*, transfer: FileTransfer, by, helpers: list[dict[str, Any]]
     file_recompute_tier(hfile=hfile)
     hfile._history_user, hfile._change_reason = by, transfer.reason
     hfile.save()
+    # Files merged into this one keep its history: they move with it.
+    HardshipFile.objects.filter(merged_into=hfile).update(unit=transfer.to_unit)
     if plan is not None:
         _replace_children(plan.helpers.all(), [PlanHelper(plan=plan, **h) for h in helpers], by)
     transfer.status, transfer.decided_by, transfer.decided_at = TransferStatus.ACCEPTED, by, timezone.now()

@@ -1,4 +1,4 @@
-"""Aid requests follow their household when it moves to another unit (a transfer between units).
+"""Aid requests follow their household when it moves to another unit or its file is merged into another.
 
 Runs inside the transaction that moves the household (see `cases.signals`): approvals
 waiting for a decision go to the approvers of the new unit at the same level; a
@@ -47,6 +47,15 @@ def aid_follow_household(*, hfile: HardshipFile, by) -> int:
         request.approver_unit = resolve_unit(unit=hfile.unit, unit_kind=request.approver_unit.kind)
         request.save(update_fields=["approver_unit", "updated_at"])
     return len(waiting)
+
+
+def aid_follow_merge(*, survivor: HardshipFile, merged: HardshipFile, members: dict[int, int | None], by) -> None:
+    """Move the merged file's aid requests to the survivor; a child dropped as a duplicate is the survivor's member."""
+    AidRequest.objects.filter(file=merged).update(file=survivor)
+    for dropped, kept in members.items():
+        AidRequest.objects.filter(file=survivor, child_id=dropped).update(child_id=kept)
+    if merged.unit_id != survivor.unit_id:
+        aid_follow_household(hfile=survivor, by=by)
 
 
 def _send_back(request: AidRequest, by, unit: Unit) -> None:

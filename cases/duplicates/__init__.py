@@ -1,0 +1,1 @@
+"""Duplicate files: warnings (one person in two households, one worker twice) and merging two files."""
