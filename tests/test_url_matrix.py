@@ -88,6 +88,17 @@ def _notification(f) -> list[int]:
     return [Notification.objects.create(user=f.created_by, kind="visits.monthly").pk]
 
 
+def _report(f) -> list[int]:
+    """A queued report on the matrix file's unit (so not downloadable yet)."""
+    from reports.models import Report
+
+    report = Report.objects.create(
+        kind="annual_summary", unit=f.unit, params={"year": 2025}, language="en", key="matrix", title="Matrix",
+        requested_by=f.created_by,
+    )  # fmt: skip
+    return [report.pk]
+
+
 ROWS = {
     "dashboard": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "cases:file_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
@@ -161,6 +172,16 @@ ROWS = {
     "notices:notification_read": (_notification, (405,) * 8),
     "notices:notification_read_all": (NO_ARGS, (405,) * 8),
     "notices:preferences": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    # Reports: seen by whoever's scope holds the report's unit; summaries asked for by chairs and federation staff.
+    "reports:report_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "reports:report_create": (lambda f: ["annual_summary"], (405,) * 8),  # POST only
+    "reports:report_detail": (_report, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "reports:report_status": (_report, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "reports:report_download": (_report, (302, 302, 404, 404, 302, 404, 302, 404)),  # not ready: back to its page
+    "reports:report_regenerate": (_report, (405,) * 8),  # POST only
+    "reports:annual_summary": (NO_ARGS, (302, 403, 403, 403, 200, 200, 200, 403)),
+    "reports:annual_summary_finalise": (NO_ARGS, (405,) * 8),  # POST only
+    "reports:annual_files": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "visits",
     "funds",
     "notices",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "visits.tasks.reminders_sweep_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 5 minutes: re-dispatch reports still queued (a broker outage) or left running by a dead worker.
+    "reports-sweep": {
+        "task": "reports.tasks.reports_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # 01:00 every day: flag households with no visit in the two months up to the month just ended; a re-run
     # never raises a flag twice, nor again once handled, so only the 1st (or a missed 1st) raises anything.
     "visits-flag-missed": {
@@ -236,6 +242,13 @@ HARDSHIP = {
     "AID_ESCALATE_AFTER_DAYS": int(os.environ.get("AID_ESCALATE_AFTER_DAYS", "7")),
     # Digests written, then sent, per batch (a "chunk" of a run): a few hundred rows of at most LIST_MAX names.
     "REMINDER_DIGEST_BATCH": 200,
+    # Reports (reports app): the relief rate the annual summary measures against (one province: 30%).
+    "RELIEF_TARGET_PERCENT": int(os.environ.get("RELIEF_TARGET_PERCENT", "30")),
+    # A report's hard time limit (seconds), and how many times its generation is tried.
+    "REPORT_TIME_LIMIT": int(os.environ.get("REPORT_TIME_LIMIT", "600")),
+    "REPORT_MAX_ATTEMPTS": 4,
+    # The sweep re-dispatches reports still queued after this many minutes.
+    "REPORT_RESEND_AFTER_MINUTES": 5,
     # Absolute links in e-mails start with this.
     "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000"),
 }

@@ -1,0 +1,71 @@
+"""PDF rendering: a pure function from HTML to bytes whose URL fetcher reaches only the app's static files.
+
+Templates link their print stylesheet through `{% static %}`; anything else a
+document refers to (a remote image, a local path, a URL the user typed) is
+refused, so rendering never leaves the process and never reads the disk beyond
+the static files. Chinese text is set in the CJK font installed with the system
+packages (fonts-noto-cjk, see scripts/system_deps.sh and the Dockerfile), which
+the stylesheet names by family: fontconfig finds it without any fetch, and
+WeasyPrint embeds the glyphs used into the PDF.
+"""
+
+import logging
+import mimetypes
+from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.utils.safestring import SafeString, mark_safe
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
+# The base every relative URL in a document is resolved against: never a real host.
+BASE_URL = "https://static.hardship.invalid/"
+
+
+class RefusedURL(ValueError):
+    """A document asked for something other than one of the app's static files."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves the app's static files (found as `collectstatic` would) and refuses every other URL."""
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        path = _static_path(url)
+        found = finders.find(path) if path else None
+        if not found:
+            log.warning("PDF rendering refused %s", url[:200])
+            raise RefusedURL(url[:200])
+        with open(found, "rb") as fh:
+            body = fh.read()
+        mime = mimetypes.guess_type(found)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+
+def _static_path(url: str) -> str:
+    """The static file's relative path when `url` names one on the fake base host, else ""."""
+    parts = urlsplit(url)
+    prefix = settings.STATIC_URL
+    if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or not parts.path.startswith(prefix):
+        return ""
+    path = unquote(parts.path[len(prefix) :])
+    return "" if ".." in path.split("/") else path
+
+
+class Rendered(NamedTuple):
+    content: bytes
+    pages: int
+
+
+def render_pdf(html: str) -> Rendered:
+    """The PDF of an HTML document and its page count (A4 and the rest come from its print stylesheet)."""
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
+    return Rendered(content=document.write_pdf(), pages=len(document.pages))
+
+
+def css_string(text: str) -> SafeString:
+    """`text` as a quoted CSS string, safe inside a <style> element (for the page's margin boxes)."""
+    escaped = "".join(ch if ch.isalnum() or ch in " .,:;·-_()/" else f"\\{ord(ch):x} " for ch in str(text))
+    return mark_safe(f'"{escaped}"')  # noqa: S308 - every other character is escaped above

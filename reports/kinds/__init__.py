@@ -1,0 +1,51 @@
+"""The kinds of report: what each needs, who may ask for it, and how its document is built.
+
+A kind is registered once (`register`) with its form (which validates the
+parameters and names the unit whose data the report holds), the roles that may
+ask for it at that unit, its template under templates/pdf/, the function that
+builds the template's context from the database, and the function that
+fingerprints the data it reads. Another app adds a printable document (the
+public-notice list, a condolence batch's sign-off sheet) by registering a kind
+from its own `reports.py`, imported in its AppConfig.ready(); the request, task,
+status page, download and reuse then work for it unchanged.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.utils.functional import Promise
+
+from org.models import Role, Unit
+
+# context(report, progress) -> template context; fingerprint(report) -> values that change with the data.
+Builder = Callable[..., dict]
+Fingerprinter = Callable[..., list]
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    code: str
+    label: Promise
+    form: type[forms.Form]
+    roles: frozenset[str]
+    template: str
+    build: Builder
+    fingerprint: Fingerprinter
+    title: Callable[[Unit, dict], str]
+
+
+KINDS: dict[str, ReportKind] = {}
+ALL_ROLES = frozenset({Role.CADRE, Role.BRANCH_CHAIR, Role.FEDERATION_STAFF})
+
+
+def register(kind: ReportKind) -> ReportKind:
+    KINDS[kind.code] = kind
+    return kind
+
+
+def kind_for(code: str) -> ReportKind | None:
+    return KINDS.get(code)
+
+
+from . import annual  # noqa: E402, F401 - the kinds of this app register themselves

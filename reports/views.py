@@ -1,0 +1,187 @@
+"""Thin views: ask for a report, watch it being made, download it; the annual summary's preview and drill-down."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.selectors import file_list_for_user
+from hardship.pagination import cursor_param, keyset_page
+
+from .annual import annual_figures, file_metric_q, subtree_unit_ids
+from .forms import AnnualSummaryForm, DrillForm
+from .kinds import kind_for
+from .models import ReportStatus
+from .selectors import my_reports, report_get_for_user, snapshot_for
+from .services import report_request, report_retry, summary_finalise
+from .summary import corrections, metric_labels, summary_context
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    page = keyset_page(
+        my_reports(user=request.user),
+        field="created_at",
+        descending=True,
+        size=settings.HARDSHIP["PAGE_SIZE"],
+        after=cursor_param(request, "after"),
+        before=cursor_param(request, "before"),
+    )
+    may_summarise = bool(AnnualSummaryForm(user=request.user).fields["unit_id"].choices)
+    return render(request, "reports/report_list.html", {"page": page, "may_summarise": may_summarise})
+
+
+@require_POST
+@login_required
+def report_create(request: HttpRequest, kind: str) -> HttpResponse:
+    spec = kind_for(kind)
+    if spec is None:
+        raise Http404
+    form = spec.form(request.POST, user=request.user)
+    if not form.is_valid():
+        for error in [e for errors in form.errors.values() for e in errors]:
+            messages.error(request, error)
+        return redirect(request.POST.get("back") if _local(request.POST.get("back")) else "reports:report_list")
+    try:
+        report, reused = report_request(
+            user=request.user,
+            kind=kind,
+            unit=form.unit(),
+            params=form.params(),
+            regenerate=form.cleaned_data["regenerate"],
+        )
+    except PermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    if reused and report.status == ReportStatus.DONE:
+        messages.info(request, _("The data has not changed since this report was made: here is the stored copy."))
+    return redirect(report)
+
+
+def _local(url: str | None) -> bool:
+    return bool(url) and url.startswith("/") and not url.startswith("//")
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_get_for_user(user=request.user, pk=pk)
+    return render(request, "reports/report_detail.html", {"report": report})
+
+
+@login_required
+def report_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The report's state for the status page's script."""
+    report = report_get_for_user(user=request.user, pk=pk)
+    return JsonResponse(
+        {
+            "status": report.status,
+            "label": report.get_status_display(),
+            "progress": report.progress,
+            "error": report.error,
+            "finished": report.is_finished,
+        }
+    )
+
+
+@login_required
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_get_for_user(user=request.user, pk=pk)
+    if report.status != ReportStatus.DONE:
+        messages.error(request, _("This report is not ready."))
+        return redirect(report)
+    if not default_storage.exists(report.file.name):
+        messages.error(request, _("The file of this report is no longer stored. Generate it again."))
+        return redirect(report)
+    filename = f"{report.title}.pdf".replace("/", "-")
+    return FileResponse(
+        default_storage.open(report.file.name, "rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/pdf",
+    )
+
+
+@require_POST
+@login_required
+def report_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_get_for_user(user=request.user, pk=pk)
+    return redirect(report_retry(report=report, by=request.user))
+
+
+# --- the annual summary --------------------------------------------------------------------------------
+
+
+@login_required
+def annual_summary(request: HttpRequest) -> HttpResponse:
+    form = AnnualSummaryForm(request.GET or None, user=request.user)
+    if not form.fields["unit_id"].choices:
+        raise PermissionDenied
+    context: dict = {"form": form}
+    if form.is_bound and form.is_valid():
+        unit, year = form.unit(), form.cleaned_data["year"]
+        figures = annual_figures(unit=unit, year=year)
+        snapshot = snapshot_for(unit=unit, year=year)
+        context.update(summary_context(snapshot.figures if snapshot else figures, drill=True))
+        context.update(
+            snapshot=snapshot,
+            corrections=corrections(snapshot.figures, figures) if snapshot else [],
+            unit=unit,
+            may_finalise=snapshot is None and year < timezone.localdate().year,
+        )
+    return render(request, "reports/annual_summary.html", context)
+
+
+@require_POST
+@login_required
+def annual_summary_finalise(request: HttpRequest) -> HttpResponse:
+    form = AnnualSummaryForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for error in [e for errors in form.errors.values() for e in errors]:
+            messages.error(request, error)
+        return redirect("reports:annual_summary")
+    unit, year = form.unit(), form.cleaned_data["year"]
+    try:
+        summary_finalise(unit=unit, year=year, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The %(year)s summary is finalised: its figures are frozen.") % {"year": year})
+    return redirect(f"{reverse('reports:annual_summary')}?{urlencode({'unit_id': unit.pk, 'year': year})}")
+
+
+@login_required
+def annual_files(request: HttpRequest) -> HttpResponse:
+    """The households behind one figure of the annual summary, in the user's scope."""
+    form = DrillForm(request.GET, user=request.user)
+    page = None
+    if form.is_valid():
+        data = form.cleaned_data
+        branch = form.branch_unit()
+        # The summary's own unit as a "by unit" row holds only the households filed directly there.
+        ids = [branch.pk] if data.get("branch") == data["unit"].pk else subtree_unit_ids(branch)
+        qs = file_list_for_user(user=request.user).filter(file_metric_q(data["metric"], data["year"]), unit_id__in=ids)
+        if data.get("tier"):
+            qs = qs.filter(tier_id=data["tier"])
+        if data.get("cause"):
+            qs = qs.filter(file_causes__cause_id=data["cause"], file_causes__is_primary=True)
+        page = keyset_page(
+            qs.select_related("unit", "tier"),
+            field="name",
+            descending=False,
+            size=settings.HARDSHIP["PAGE_SIZE"],
+            after=cursor_param(request, "after"),
+            before=cursor_param(request, "before"),
+        )
+    return render(
+        request,
+        "reports/annual_files.html",
+        {"form": form, "page": page, "metric_label": metric_labels().get(form.data.get("metric", ""), "")},
+    )
