@@ -20,7 +20,7 @@
       });
       var error = document.getElementById("report-error");
       if (error) error.textContent = state.error;
-      box.classList.remove("report-waiting");
+      bar.classList.remove("progress-bar-striped", "progress-bar-animated");
     }
   }
 

@@ -87,7 +87,9 @@ def test_a_finalised_year_keeps_its_figures_and_lists_later_corrections(
     assert {"label": "Households on file · All households · Newly filed", "finalised": 2, "now": 3} in corrections
     assert "Corrections after finalising" in page.content.decode()
     # Finalising twice is refused with a message; nothing changes.
-    again = client.post(reverse("reports:annual_summary_finalise"), {"unit_id": federation.pk, "year": 2025}, follow=True)
+    again = client.post(
+        reverse("reports:annual_summary_finalise"), {"unit_id": federation.pk, "year": 2025}, follow=True
+    )
     assert "already finalised" in again.content.decode()
     assert SummarySnapshot.objects.count() == 1
 

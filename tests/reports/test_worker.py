@@ -125,9 +125,7 @@ def test_a_report_is_generated_by_the_worker_and_the_requester_told(worker, fede
     assert Notification.objects.filter(user=federation_staff, kind="reports.done").count() == 1
 
 
-def test_a_worker_killed_in_the_middle_of_a_report_does_not_lose_it(
-    worker, federation_staff, federation, year_on_file
-):
+def test_a_worker_killed_in_the_middle_of_a_report_does_not_lose_it(worker, federation_staff, federation, year_on_file):
     db = connection.settings_dict
     blocker = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
     try:
