@@ -11,14 +11,13 @@ WeasyPrint embeds the glyphs used into the PDF.
 
 import logging
 import mimetypes
+from functools import cache
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils.safestring import SafeString, mark_safe
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 log = logging.getLogger(__name__)
 # The base every relative URL in a document is resolved against: never a real host.
@@ -29,19 +28,31 @@ class RefusedURL(ValueError):
     """A document asked for something other than one of the app's static files."""
 
 
-class StaticOnlyFetcher(URLFetcher):
-    """Serves the app's static files (found as `collectstatic` would) and refuses every other URL."""
+@cache
+def _fetcher_class() -> type:
+    # WeasyPrint takes seconds to import: only processes that render pay for it, when they first do.
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
-        path = _static_path(url)
-        found = finders.find(path) if path else None
-        if not found:
-            log.warning("PDF rendering refused %s", url[:200])
-            raise RefusedURL(url[:200])
-        with open(found, "rb") as fh:
-            body = fh.read()
-        mime = mimetypes.guess_type(found)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, body, {"Content-Type": mime})
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves the app's static files (found as `collectstatic` would) and refuses every other URL."""
+
+        def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+            path = _static_path(url)
+            found = finders.find(path) if path else None
+            if not found:
+                log.warning("PDF rendering refused %s", url[:200])
+                raise RefusedURL(url[:200])
+            with open(found, "rb") as fh:
+                body = fh.read()
+            mime = mimetypes.guess_type(found)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+    return StaticOnlyFetcher
+
+
+def static_only_fetcher():
+    """A URL fetcher for WeasyPrint that reaches the app's static files and nothing else."""
+    return _fetcher_class()()
 
 
 def _static_path(url: str) -> str:
@@ -61,7 +72,9 @@ class Rendered(NamedTuple):
 
 def render_pdf(html: str) -> Rendered:
     """The PDF of an HTML document and its page count (A4 and the rest come from its print stylesheet)."""
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=static_only_fetcher()).render()
     return Rendered(content=document.write_pdf(), pages=len(document.pages))
 
 

@@ -277,12 +277,17 @@ def _aid(requests: QuerySet, year: int, names: dict) -> dict:
 # --- funds ---------------------------------------------------------------------------------------
 
 
+def moved_q(prefix: str = "") -> Q:
+    """Entries that move money into or out of a fund (not between its own accounts)."""
+    return ~Q(**{f"{prefix}transaction__kind__in": INTERNAL_KINDS}) & ~Q(
+        **{f"{prefix}transaction__reverses__kind__in": INTERNAL_KINDS}
+    )
+
+
 def _fund_sums(year: int) -> dict:
     start, end = local_midnight(dt.date(year, 1, 1)), local_midnight(dt.date(year + 1, 1, 1))
     held = Q(entries__account__in=HELD_ACCOUNTS)
-    moved = ~Q(entries__transaction__kind__in=INTERNAL_KINDS) & ~Q(
-        entries__transaction__reverses__kind__in=INTERNAL_KINDS
-    )
+    moved = moved_q("entries__")
     in_year = held & moved & Q(entries__transaction__created_at__gte=start, entries__transaction__created_at__lt=end)
     return {
         "opening": MoneySum("entries__amount", filter=held & Q(entries__transaction__created_at__lt=start)),

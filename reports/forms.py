@@ -101,3 +101,95 @@ class DrillForm(forms.Form):
     def branch_unit(self) -> Unit:
         branch = self.cleaned_data.get("branch")
         return Unit.objects.get(pk=branch) if branch else self.cleaned_data["unit"]
+
+
+class ObjectForm(ReportForm):
+    """A report about one object the user can see (a household, a fund, a request): anything else is not found."""
+
+    pk = forms.IntegerField(min_value=1)
+    not_found = _("Not found, or not yours to see.")
+
+    def queryset(self):
+        raise NotImplementedError
+
+    def clean_pk(self) -> int:
+        self.object = self.queryset().filter(pk=self.cleaned_data["pk"]).first()
+        if self.object is None:
+            raise forms.ValidationError(self.not_found)
+        return self.cleaned_data["pk"]
+
+    def params(self) -> dict:
+        return {"pk": self.object.pk}
+
+
+class HardshipCardForm(ObjectForm):
+    def queryset(self):
+        from cases.selectors import file_list_for_user
+
+        return file_list_for_user(user=self.user).select_related("unit")
+
+    def unit(self) -> Unit:
+        return self.object.unit
+
+
+class AidSheetForm(ObjectForm):
+    def queryset(self):
+        from funds.selectors import aid_list_for_user
+
+        return aid_list_for_user(user=self.user).select_related("file__unit")
+
+    def unit(self) -> Unit:
+        return self.object.file.unit
+
+
+class FundStatementForm(ObjectForm):
+    start = forms.DateField(label=_("From"))
+    end = forms.DateField(label=_("To"))
+
+    def queryset(self):
+        from funds.selectors import fund_list_for_user
+
+        return fund_list_for_user(user=self.user).select_related("unit")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("start") and data.get("end"):
+            if data["start"] > data["end"]:
+                raise forms.ValidationError(_("The period ends before it starts."))
+            if data["end"] > timezone.localdate() or data["start"].year < FIRST_YEAR:
+                raise forms.ValidationError(_("Choose a period between %(first)s and today.") % {"first": FIRST_YEAR})
+        return data
+
+    def unit(self) -> Unit:
+        return self.object.unit
+
+    def params(self) -> dict:
+        return {"pk": self.object.pk, "start": self.cleaned_data["start"].isoformat(),
+                "end": self.cleaned_data["end"].isoformat()}  # fmt: skip
+
+
+class VisitRosterForm(ReportForm):
+    unit_id = forms.TypedChoiceField(label=_("Unit (with the units below)"), coerce=int)
+    month = forms.RegexField(label=_("Month"), regex=r"^\d{4}-\d{2}$", max_length=7)
+    mine = forms.BooleanField(label=_("Only the households I am responsible for"), required=False)
+
+    def __init__(self, data=None, *, user, **kwargs) -> None:
+        super().__init__(data, user=user, **kwargs)
+        self.fields["unit_id"].choices = scope_for(user).unit_choices()
+        self.fields["unit_id"].error_messages["invalid_choice"] = _("Choose one of your units.")
+        self.fields["month"].error_messages["invalid"] = _("Give the month as YYYY-MM.")
+        self.fields["month"].initial = f"{timezone.localdate():%Y-%m}"
+
+    def clean_month(self) -> str:
+        value = self.cleaned_data["month"]
+        year, month = int(value[:4]), int(value[5:])
+        if not 1 <= month <= 12 or not FIRST_YEAR <= year <= timezone.localdate().year + 1:
+            raise forms.ValidationError(_("Give the month as YYYY-MM."))
+        return value
+
+    def unit(self) -> Unit:
+        return Unit.objects.get(pk=self.cleaned_data["unit_id"])
+
+    def params(self) -> dict:
+        helper = self.user.pk if self.cleaned_data["mine"] else None
+        return {"month": self.cleaned_data["month"], "helper": helper}

@@ -16,7 +16,7 @@ import secrets
 
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
@@ -33,7 +33,7 @@ from org.models import Unit
 from org.scoping import scope_for
 
 from .annual import annual_figures
-from .kinds import kind_for
+from .kinds import DataGone, kind_for
 from .models import Report, ReportStatus, SummarySnapshot, report_file_name
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,9 @@ def report_generate(*, report_id: int, final_attempt: bool = False) -> bool:
             name = default_storage.save(report_file_name(report, ""), ContentFile(rendered.content))
         except TRANSIENT as exc:
             return _release(report, token, exc, final=final_attempt)
+        except (DataGone, ObjectDoesNotExist) as exc:
+            message = str(exc) if isinstance(exc, DataGone) else _("What this report is about no longer exists.")
+            return _fail(report, token, message)
         except SoftTimeLimitExceeded:
             return _fail(report, token, _("Generating the report took too long."))
         except Exception:

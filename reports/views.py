@@ -18,7 +18,7 @@ from cases.selectors import file_list_for_user
 from hardship.pagination import cursor_param, keyset_page
 
 from .annual import annual_figures, file_metric_q, subtree_unit_ids
-from .forms import AnnualSummaryForm, DrillForm
+from .forms import AnnualSummaryForm, DrillForm, VisitRosterForm
 from .kinds import kind_for
 from .models import ReportStatus
 from .selectors import my_reports, report_get_for_user, snapshot_for
@@ -37,7 +37,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
         before=cursor_param(request, "before"),
     )
     may_summarise = bool(AnnualSummaryForm(user=request.user).fields["unit_id"].choices)
-    return render(request, "reports/report_list.html", {"page": page, "may_summarise": may_summarise})
+    context = {"page": page, "may_summarise": may_summarise, "roster_form": VisitRosterForm(user=request.user)}
+    return render(request, "reports/report_list.html", context)
 
 
 @require_POST

@@ -35,6 +35,10 @@ class ReportKind:
     title: Callable[[Unit, dict], str]
 
 
+class DataGone(Exception):
+    """What the report is about is gone or has moved out of the report's unit: it fails with this message."""
+
+
 KINDS: dict[str, ReportKind] = {}
 ALL_ROLES = frozenset({Role.CADRE, Role.BRANCH_CHAIR, Role.FEDERATION_STAFF})
 
@@ -48,4 +52,4 @@ def kind_for(code: str) -> ReportKind | None:
     return KINDS.get(code)
 
 
-from . import annual  # noqa: E402, F401 - the kinds of this app register themselves
+from . import annual, documents  # noqa: E402, F401 - the kinds of this app register themselves
