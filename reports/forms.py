@@ -193,3 +193,13 @@ class VisitRosterForm(ReportForm):
     def params(self) -> dict:
         helper = self.user.pk if self.cleaned_data["mine"] else None
         return {"month": self.cleaned_data["month"], "helper": helper}
+
+
+class PublicNoticeForm(ObjectForm):
+    def queryset(self):
+        from cases.notice_models import PublicNotice
+
+        return PublicNotice.objects.visible_to(self.user).select_related("unit")
+
+    def unit(self) -> Unit:
+        return self.object.unit

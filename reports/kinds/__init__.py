@@ -4,10 +4,12 @@ A kind is registered once (`register`) with its form (which validates the
 parameters and names the unit whose data the report holds), the roles that may
 ask for it at that unit, its template under templates/pdf/, the function that
 builds the template's context from the database, and the function that
-fingerprints the data it reads. Another app adds a printable document (the
-public-notice list, a condolence batch's sign-off sheet) by registering a kind
-from its own `reports.py`, imported in its AppConfig.ready(); the request, task,
-status page, download and reuse then work for it unchanged.
+fingerprints the data it reads. A new printable document (a condolence batch's
+sign-off sheet, say) is one more module here registering a kind, a template
+under templates/pdf/ and a print button
+(`{% include "reports/includes/print_button.html" with kind=... pk=... %}`) on
+its page; the request, task, status page, download, scoping and reuse then work
+for it unchanged.
 """
 
 from collections.abc import Callable
@@ -52,4 +54,4 @@ def kind_for(code: str) -> ReportKind | None:
     return KINDS.get(code)
 
 
-from . import annual, documents  # noqa: E402, F401 - the kinds of this app register themselves
+from . import annual, documents, public_notice  # noqa: E402, F401 - the kinds of this app register themselves

@@ -182,3 +182,23 @@ def test_the_pages_offer_their_printable_documents(client_for, branch_chair, yea
     }
     for kind, url in pages.items():
         assert reverse("reports:report_create", args=[kind]) in client.get(url).content.decode(), kind
+
+
+def test_the_public_notice_prints_masked_names_and_ids_only(client_for, branch_chair, file_a1, chair_other_branch):
+    from cases.notice import mask_id, mask_name
+    from tests.cases.notice_helpers import on_notice
+
+    HardshipFile.objects.filter(pk=file_a1.pk).update(name="王秀英")
+    entry = on_notice(file_a1)
+    client = client_for(branch_chair, "zh-hans")
+    assert (
+        reverse("reports:report_create", args=["public_notice"])
+        in client.get(entry.notice.get_absolute_url()).content.decode()
+    )
+    _print(client, "public_notice", pk=entry.notice_id)
+    text = _text(client, Report.objects.get())
+    assert "建档公示" in text and mask_name("王秀英") in text and mask_id(file_a1.id_number) in text
+    assert "王秀英" not in text and file_a1.id_number not in text
+    # Another branch's chair cannot print it.
+    _print(client_for(chair_other_branch), "public_notice", pk=entry.notice_id)
+    assert Report.objects.count() == 1
