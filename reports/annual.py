@@ -261,16 +261,15 @@ def _aid(requests: QuerySet, year: int, names: dict) -> dict:
     requests = requests.annotate(approved_at=_approved_at())
     total = requests.aggregate(**aggregates)
     rows = requests.order_by().values("aid_type_id", "fund_id").annotate(**aggregates).order_by()
+    position = {pk: i for i, pk in enumerate(names["aid_types"])}
     out = []
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (position.get(r["aid_type_id"], len(position)), r["fund_id"])):
         pair = _pair(row, AID_METRICS)
-        if not any(pair[s][m] for s in ("cur", "prev") for m in AID_METRICS):
+        if not any(pair[s][m] not in (0, "0.00") for s in ("cur", "prev") for m in AID_METRICS):
             continue
         zh, en = names["aid_types"].get(row["aid_type_id"], ("—", "—"))
         fund = names["funds"].get(row["fund_id"], "—")
         out.append({"key": f"{row['aid_type_id']}-{row['fund_id']}", "zh": zh, "en": en, "fund": fund, **pair})
-    order = list(names["aid_types"])
-    out.sort(key=lambda r: order.index(int(r["key"].split("-")[0])) if int(r["key"].split("-")[0]) in order else 999)
     return {"total": _pair(total, (*AID_METRICS, "households")), "by_type_fund": out}
 
 

@@ -125,3 +125,19 @@ def test_the_figures_cost_the_same_queries_for_more_households(federation, group
                                     filed_on=dt.date(2025, 1 + i % 12, 1))  # fmt: skip
         VisitFactory(file=hfile, visited_on=dt.date(2025, 1 + i % 12, 15), outcome="improved")
     assert _queries(federation) == before
+
+
+def test_the_report_list_and_the_drill_down_cost_a_fixed_number_of_queries(
+    client_for, federation_staff, federation, year_data, django_assert_max_num_queries
+):
+    from reports.models import Report
+
+    for i in range(30):
+        Report.objects.create(kind="annual_summary", unit=federation, params={"year": 2025}, language="en",
+                              key=f"k{i}", title=f"Report {i}", requested_by=federation_staff)  # fmt: skip
+    client = client_for(federation_staff)
+    client.get(reverse("reports:report_list"))  # warm the cached scope and configuration
+    with django_assert_max_num_queries(8):
+        assert len(client.get(reverse("reports:report_list")).context["page"].items) == 25
+    with django_assert_max_num_queries(10):
+        client.get(reverse("reports:annual_files"), {"unit": federation.pk, "year": 2025, "metric": "at_end"})
