@@ -2,10 +2,12 @@
 and a batch of 500 hardship cards as one PDF.
 
 It runs on a database of its own, `hardship_bench_reports`: a copy of the visits benchmark's
-database (`hardship_bench_visits`: 200,000 filed households, 2,000,000 visits over 14 months)
+database (`hardship_bench_visits`, which `make bench` builds first: 200,000 filed households,
+2,000,000 visits over 14 months)
 to which it adds 100 funds and 500,000 ledger transactions (1,000,000 entries) over the last
 two years, by COPY. Each measurement runs in a subprocess, so its peak memory is its own.
 
+    make bench BENCH_ARGS="--only visits:remind,reports:summary"   (bench/run.py calls this script)
     flock /tmp/bench.lock .venv/bin/python bench/reports.py [--reseed]
 
 Figures go to bench/results/reports.json. Targets (issue 6): aggregation under 3 s, the PDF
@@ -23,8 +25,9 @@ from io import StringIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE_URL = "postgres://postgres@127.0.0.1:5432/"
-TEMPLATE, NAME = "hardship_bench_visits", "hardship_bench_reports"
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hardship_bench")
+BASE_URL, BENCH_NAME = BENCH_URL.rsplit("/", 1)[0] + "/", BENCH_URL.rsplit("/", 1)[1]
+TEMPLATE, NAME = f"{BENCH_NAME}_visits", f"{BENCH_NAME}_reports"
 TRANSACTIONS, FUNDS, CARDS = 500_000, 100, 500
 RESULTS = ROOT / "bench" / "results" / "reports.json"
 

@@ -458,6 +458,9 @@ def main() -> int:
         run_visits(visit_scenarios, reseed=args.reseed or not dataset["reused"])
     fund_scenarios = {n for n in fund_bench.SCENARIOS if wanted is None or n in wanted}
     funds_failed = run_funds(fund_scenarios, args) if fund_scenarios else 0
+    if wanted is None or "reports:summary" in wanted:
+        print(">> Reports: the annual summary and 500 cards as one PDF (bench/reports.py, results/reports.json)")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "reports.py")], check=True)  # noqa: S603
     if not scenarios:
         return funds_failed
 
