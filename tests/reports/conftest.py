@@ -9,10 +9,10 @@ import time_machine
 
 from cases.models import Cause, Tier
 from cases.workflow import FileStatus
-from funds.services import aid_request_create, aid_request_decide, aid_request_pay, aid_request_submit, fund_allocate
+from funds.services import aid_request_create, aid_request_decide, aid_request_pay, fund_allocate
 from org.models import Role
 from tests.factories import FundFactory, HardshipFileFactory, UserFactory, VisitFactory
-from tests.funds.helpers import medical
+from tests.funds.helpers import medical, submit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.datetime(2026, 3, 16, 10, 0, tzinfo=SHANGHAI)
@@ -66,7 +66,7 @@ def year_data(frozen, federation, group_a1, group_a2, group_b1, branch_a, federa
     chair = UserFactory(roles=[(branch_a, Role.BRANCH_CHAIR)])
     with at("2025-06-01"):
         aid = aid_request_create(hfile=f1, data=medical(fund), by=cadre)
-        aid = aid_request_submit(request=aid, by=cadre)
+        aid = submit(aid, cadre)
         aid = aid_request_decide(request=aid, action="approve", by=chair)
         aid_request_pay(request=aid, by=chair, idempotency_key="pay-1")
     return {"f1": f1, "f2": f2, "f3": f3, "f4": f4, "fund": fund, "federation_fund": federation_fund}
