@@ -92,6 +92,8 @@ def ensure_database(reseed: bool) -> dict:
 def main() -> int:
     reseed = "--reseed" in sys.argv
     dataset = ensure_database(reseed)
+    # Production settings: `{% static %}` needs the collected files' manifest (bench/.staticfiles).
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=_env(), check=True)  # noqa: S603
     print(">> Annual summary: aggregation, then the whole report (fingerprint, figures, HTML, PDF, storage)")
     summary, summary_rss = _child("summary")
     print(">> 500 hardship cards as one PDF")

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.utils.safestring import SafeString, mark_safe
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,11 @@ def _fetcher_class() -> type:
 
         def fetch(self, url: str, headers=None) -> URLFetcherResponse:
             path = _static_path(url)
-            found = finders.find(path) if path else None
-            if not found:
+            body = _static_file(path) if path else None
+            if body is None:
                 log.warning("PDF rendering refused %s", url[:200])
                 raise RefusedURL(url[:200])
-            with open(found, "rb") as fh:
-                body = fh.read()
-            mime = mimetypes.guess_type(found)[0] or "application/octet-stream"
+            mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
             return URLFetcherResponse(url, body, {"Content-Type": mime})
 
     return StaticOnlyFetcher
@@ -53,6 +52,18 @@ def _fetcher_class() -> type:
 def static_only_fetcher():
     """A URL fetcher for WeasyPrint that reaches the app's static files and nothing else."""
     return _fetcher_class()()
+
+
+def _static_file(path: str) -> bytes | None:
+    """A static file's bytes: from the app's static folders, or (a hashed name in production) the collected files."""
+    found = finders.find(path)
+    if found:
+        with open(found, "rb") as fh:
+            return fh.read()
+    if staticfiles_storage.exists(path):
+        with staticfiles_storage.open(path) as fh:
+            return fh.read()
+    return None
 
 
 def _static_path(url: str) -> str:

@@ -65,3 +65,19 @@ def test_a_document_pointing_elsewhere_renders_without_reaching_out():
 
 def test_margin_texts_are_escaped_css_strings():
     assert css_string('市总工会 "x"</style>') == '"市总工会 \\22 x\\22 \\3c /style\\3e "'
+
+
+def test_the_fetcher_serves_hashed_static_names_from_collected_files(settings, tmp_path):
+    """In production `{% static %}` gives a hashed name (manifest storage), found only among the collected files."""
+    from django.core.management import call_command
+    from django.templatetags.static import static
+
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", "-v0")
+    url = static("css/pdf.css")
+    assert url != "/static/css/pdf.css"  # hashed
+    assert b"@page" in static_only_fetcher().fetch(BASE_URL + url.lstrip("/")).read()
