@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import ExtractYear
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -313,3 +313,15 @@ def _notify_chairs(proposal: ReliefProposal, by) -> None:
 def _relief_proposed(params: dict) -> tuple[str, str]:
     title = _("Relief proposed for %(name)s") % {"name": params["name"]}
     return title, _("The household meets the relief rule; a branch chair confirms or rejects the proposal.")
+
+
+def relapses_per_year_for_user(*, user) -> list[tuple[int, int]]:
+    """(year, relapses) in the user's scope, from the RELAPSE events: one grouped query, for statistics."""
+    rows = (
+        FileEvent.objects.filter(action=FileAction.RELAPSE, file__unit_id__in=scope_for(user).unit_ids)
+        .annotate(year=ExtractYear("at"))
+        .order_by("year")
+        .values("year")
+        .annotate(n=Count("pk"))
+    )
+    return [(row["year"], row["n"]) for row in rows]

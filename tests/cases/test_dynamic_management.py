@@ -120,11 +120,19 @@ def test_a_relieved_household_relapses_into_the_same_file_and_is_identified_agai
     assert actions.count(FileAction.FILE) == 2 and FileAction.RELIEVE in actions
 
 
-def test_relapses_are_counted_per_year_from_the_events(cadre, branch_chair, group_a1):
+def test_relapses_are_counted_per_year_in_scope(cadre, branch_chair, group_a1, cadre_other_branch):
+    from cases.relief import relapses_per_year_for_user
+
     hfile = relieve(filed_file(cadre, branch_chair, group_a1), branch_chair)
     file_transition(hfile=hfile, action=FileAction.RELAPSE, by=cadre, comment="返困")
-    year = timezone.now().year
-    assert FileEvent.objects.filter(action=FileAction.RELAPSE, at__year=year).count() == 1
+    year = timezone.localdate().year
+    FileEvent.objects.filter(action=FileAction.RELAPSE).update(at=timezone.now().replace(year=year - 1))
+    file_transition(hfile=hfile, action=FileAction.SUBMIT, by=cadre)
+    investigate(hfile, branch_chair)
+    relieve(file_transition(hfile=hfile, action=FileAction.FILE, by=branch_chair), branch_chair)
+    file_transition(hfile=hfile, action=FileAction.RELAPSE, by=cadre, comment="再次返困")
+    assert relapses_per_year_for_user(user=branch_chair) == [(year - 1, 1), (year, 1)]
+    assert relapses_per_year_for_user(user=cadre_other_branch) == []
 
 
 def test_a_closed_household_relapses_unless_closed_as_deceased_or_duplicate(cadre, branch_chair, group_a1):
