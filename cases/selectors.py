@@ -169,13 +169,7 @@ def unit_choices_for_create(*, user) -> list[tuple[int, str]]:
     """Units where the user may open a file."""
     from .workflow import CREATE_ROLES
 
-    scope = scope_for(user)
-    allowed = {
-        pk
-        for pk, path, _zh, _en in scope.units
-        if any(path.startswith(p) for role in CREATE_ROLES for p in scope.role_paths.get(role, ()))
-    }
-    return [(pk, label) for pk, label in scope.unit_choices() if pk in allowed]
+    return scope_for(user).unit_choices_under(CREATE_ROLES)
 
 
 # Configuration lists (tiers, causes, headings) are small and read on every list

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .urls_batch import urlpatterns as batch_urlpatterns
 
 app_name = "funds"
 
@@ -26,3 +27,4 @@ urlpatterns = [
     path("aid/<int:pk>/evidence/<int:doc_pk>/remove/", views.aid_evidence_remove, name="aid_evidence_remove"),
     path("aid/documents/<int:pk>/", views.aid_document_download, name="aid_document"),
 ]
+urlpatterns += batch_urlpatterns

@@ -46,6 +46,12 @@ class Scope:
             for pk, path, zh, en in self.units
         ]
 
+    def unit_choices_under(self, roles) -> list[tuple[int, str]]:
+        """unit_choices() narrowed to the units over which the user holds one of `roles`."""
+        paths = [p for role in roles for p in self.role_paths.get(role, ())]
+        rows = zip(self.unit_choices(), self.units, strict=True)
+        return [choice for choice, (_pk, path, _zh, _en) in rows if any(path.startswith(p) for p in paths)]
+
 
 EMPTY_SCOPE = Scope()
 

@@ -54,6 +54,16 @@ def _empty_cache():
     forget_all()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Chinese leaves Chinese active in the thread (LocaleMiddleware never deactivates): reset it,
+    so a service test's English messages do not depend on which page test ran before it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def federation(db):
     return UnitFactory(name_zh="市总工会", name_en="City federation", kind=UnitKind.FEDERATION)

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cases.workflow import FileStatus
 from tests.cases.notice_helpers import notice_args, noticed_file_args, objection_args
 from tests.factories import HardshipFileFactory, MonitoringFlagFactory, VisitAttachmentFactory, VisitFactory
+from tests.funds.batch_helpers import approved_line_args, batch_args, batch_line_args, delivered_line_args
 from tests.funds.helpers import (
     aid_args,
     aid_decide_args,
@@ -167,6 +168,19 @@ ROWS = {
     "funds:aid_evidence_add": (aid_args, (302, 405, 405, 405, 405, 405, 405, 405)),
     "funds:aid_evidence_remove": (document_remove_args, (302, 405, 405, 405, 405, 405, 405, 405)),
     "funds:aid_document": (document_args, (302, 200, 404, 404, 200, 404, 200, 404)),
+    # Condolence batches: a draft batch of branch A holding the (filed) matrix file; chairs and federation staff
+    # manage it, the cadre of the file's group sees it (their households only) and records deliveries.
+    "funds:batch_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "funds:batch_create": (NO_ARGS, (302, 403, 403, 403, 200, 200, 200, 403)),
+    "funds:batch_detail": (batch_args, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "funds:batch_sheet": (batch_args, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "funds:batch_approve": (batch_args, (302, 405, 405, 405, 405, 405, 405, 405)),  # POST only
+    "funds:batch_close": (batch_args, (302, 405, 405, 405, 405, 405, 405, 405)),  # POST only
+    "funds:batch_cancel": (batch_args, (302, 302, 404, 404, 200, 404, 200, 404)),
+    "funds:batch_line_exclude": (batch_line_args, (302, 302, 404, 404, 200, 404, 200, 404)),
+    "funds:batch_line_include": (batch_line_args, (302, 405, 405, 405, 405, 405, 405, 405)),  # POST only
+    "funds:batch_line_deliver": (approved_line_args, (302, 200, 404, 404, 200, 404, 403, 404)),
+    "funds:batch_line_reverse": (delivered_line_args, (302, 302, 404, 404, 200, 404, 200, 404)),
     # Notifications: everyone has their own list; marking read is POST only (its own tests check 404 for others).
     "notices:notification_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "notices:notification_read": (_notification, (405,) * 8),

@@ -14,6 +14,16 @@ from .aid import (
     RuleKind,
     SpecialFactor,
 )
+from .batch import (
+    PLACE_HOLDING,
+    BatchAction,
+    BatchEvent,
+    BatchLine,
+    BatchStatus,
+    BatchTier,
+    CondolenceBatch,
+    LineStatus,
+)
 from .evidence import AidDocument, EvidenceItem
 from .ledger import (
     HELD_ACCOUNTS,
@@ -38,6 +48,7 @@ from .ledger import (
 __all__ = [
     "HELD_ACCOUNTS",
     "Account",
+    "PLACE_HOLDING",
     "AidDecision",
     "AidDocument",
     "AidInvoice",
@@ -49,6 +60,12 @@ __all__ = [
     "AppendOnly",
     "AppendOnlyQuerySet",
     "ApprovalStep",
+    "BatchAction",
+    "BatchEvent",
+    "BatchLine",
+    "BatchStatus",
+    "BatchTier",
+    "CondolenceBatch",
     "Delegation",
     "Entry",
     "EvidenceItem",
@@ -63,6 +80,7 @@ __all__ = [
     "LedgerRowChanged",
     "LedgerTransaction",
     "LedgerTransactionQuerySet",
+    "LineStatus",
     "RuleKind",
     "Source",
     "SpecialFactor",

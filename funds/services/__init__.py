@@ -17,6 +17,23 @@ from .aid import (
     resolve_unit,
 )
 from .aid_notices import aid_notify, approvers_of, queue_version
+from .batch import (
+    DELIVER_ROLES,
+    TierGift,
+    already_in_a_batch,
+    batch_approve,
+    batch_cancel,
+    batch_close,
+    batch_create,
+    batch_line_deliver,
+    batch_line_exclude,
+    batch_line_include,
+    batch_line_reverse,
+    batch_may_manage,
+    condolence_eligible,
+    line_may_deliver,
+    pending_total,
+)
 from .escalation import aid_request_escalate, aid_requests_escalate, escalation_target, with_waiting_since
 from .evidence import ChecklistRow, aid_document_add, aid_document_remove, checklist, evidence_check
 from .guards import check_duplicates, check_eligible, duplicates_of, may_request, occasion_key
@@ -76,6 +93,21 @@ __all__ = [
     "may_request",
     "pay_key",
     "resolve_unit",
+    "DELIVER_ROLES",
+    "TierGift",
+    "already_in_a_batch",
+    "batch_approve",
+    "batch_cancel",
+    "batch_close",
+    "batch_create",
+    "batch_line_deliver",
+    "batch_line_exclude",
+    "batch_line_include",
+    "batch_line_reverse",
+    "batch_may_manage",
+    "condolence_eligible",
+    "line_may_deliver",
+    "pending_total",
     "ALLOCATION_LIMIT",
     "MANAGE_ROLES",
     "ZERO",

@@ -28,6 +28,7 @@ from ..models import (
     AidType,
     AmountRule,
     ApprovalStep,
+    BatchLine,
     Delegation,
     FactsKind,
     Fund,
@@ -99,12 +100,13 @@ def rule_for(aid_type: AidType) -> RuleSpec:
 
 
 def already_received(*, hfile: HardshipFile, aid_type: AidType, year: int, exclude_pk: int | None = None) -> Decimal:
-    """What the household was paid of this type in the calendar year."""
+    """What the household was paid of this type in the calendar year, by request or holiday condolence batch."""
     paid = AidRequest.objects.filter(
         file=hfile, aid_type=aid_type, status=AidStatus.PAID, paid_at__gte=year_start(year),
         paid_at__lt=year_start(year + 1),
     ).exclude(pk=exclude_pk)  # fmt: skip
-    return paid.aggregate(s=MoneySum("requested_amount"))["s"] or ZERO
+    by_request = paid.aggregate(s=MoneySum("requested_amount"))["s"] or ZERO
+    return by_request + BatchLine.objects.value_received(hfile=hfile, aid_type=aid_type, year=year)
 
 
 def aid_derivation(*, request: AidRequest) -> Derivation:

@@ -245,9 +245,19 @@ def fund_transfer(*, source: Fund, target: Fund, amount, by, idempotency_key: st
 
 
 def _move(
-    *, fund: Fund, amount, by, key: str, memo: str, cause, kind: str, debit: str, credit: str
+    *,
+    fund: Fund,
+    amount,
+    by,
+    key: str,
+    memo: str,
+    cause,
+    kind: str,
+    debit: str,
+    credit: str,
+    limit: Decimal = ABSURD_AMOUNT,
 ) -> LedgerTransaction:
-    amount = clean_amount(amount)
+    amount = clean_amount(amount, limit=limit)
     balances = _lock_balances({fund.pk})
     if done := _repeat(key, kind, {fund.pk}):
         return done
@@ -260,23 +270,37 @@ def _move(
 
 @transaction.atomic
 def fund_reserve(
-    *, fund: Fund, amount, by, idempotency_key: str, memo: str = "", cause: models.Model | None = None
+    *,
+    fund: Fund,
+    amount,
+    by,
+    idempotency_key: str,
+    memo: str = "",
+    cause: models.Model | None = None,
+    limit: Decimal = ABSURD_AMOUNT,
 ) -> LedgerTransaction:
     """Set money aside for approved aid: available to reserved."""
     return _move(
         fund=fund, amount=amount, by=by, key=idempotency_key, memo=memo, cause=cause,
-        kind=TransactionKind.RESERVATION, debit=Account.AVAILABLE, credit=Account.RESERVED,
+        kind=TransactionKind.RESERVATION, debit=Account.AVAILABLE, credit=Account.RESERVED, limit=limit,
     )  # fmt: skip
 
 
 @transaction.atomic
 def fund_release(
-    *, fund: Fund, amount, by, idempotency_key: str, memo: str = "", cause: models.Model | None = None
+    *,
+    fund: Fund,
+    amount,
+    by,
+    idempotency_key: str,
+    memo: str = "",
+    cause: models.Model | None = None,
+    limit: Decimal = ABSURD_AMOUNT,
 ) -> LedgerTransaction:
     """Give reserved money back to available (aid withdrawn or paid for less)."""
     return _move(
         fund=fund, amount=amount, by=by, key=idempotency_key, memo=memo, cause=cause,
-        kind=TransactionKind.RELEASE, debit=Account.RESERVED, credit=Account.AVAILABLE,
+        kind=TransactionKind.RELEASE, debit=Account.RESERVED, credit=Account.AVAILABLE, limit=limit,
     )  # fmt: skip
 
 
