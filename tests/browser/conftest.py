@@ -127,6 +127,9 @@ class Screen:
         toggler = page.locator(".navbar-toggler")
         if toggler.is_visible():  # the phone's collapsed menu
             toggler.click()
+            # Bootstrap grows the menu open ("collapsing") and marks it "show" when done; a click on
+            # "Log out" before then can miss it (the longer the menu, the longer the animation).
+            page.locator("#nav.show").wait_for()
         page.get_by_role("button", name="Log out").click()
         page.wait_for_url("**/accounts/login/")
         return page
