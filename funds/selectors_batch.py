@@ -74,11 +74,14 @@ def lines_page(
     return keyset_page(qs, field="id", descending=False, size=size, after=after, before=before)
 
 
-def sheet_lines(*, user, batch: CondolenceBatch) -> QuerySet:
-    """The households to sign for the batch: every line in scope that is (or was) to be delivered."""
+def sheet_lines(*, user, batch: CondolenceBatch, below: str | None = None) -> QuerySet:
+    """The households to sign for: every line in scope that is (or was) to be delivered, those of the units
+    below the path `below` when given (one group's sheet)."""
+    lines = lines_for_user(user=user, batch=batch)
+    if below:
+        lines = lines.filter(file__unit__path__startswith=below)
     return (
-        lines_for_user(user=user, batch=batch)
-        .exclude(status__in=[LineStatus.EXCLUDED, LineStatus.CANCELLED])
+        lines.exclude(status__in=[LineStatus.EXCLUDED, LineStatus.CANCELLED])
         .select_related("file__unit", "tier")
         .order_by("file__unit__path", "pk")
     )

@@ -40,6 +40,7 @@ from .services import (
     batch_line_include,
     batch_line_reverse,
     batch_may_manage,
+    condolence_tiers,
     line_may_deliver,
 )
 
@@ -82,7 +83,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def batch_create_page(request: HttpRequest) -> HttpResponse:
     if not scope_for(request.user).has_role(*MANAGE_ROLES):
         raise PermissionDenied
-    tiers = config_items(Tier, active_only=True)
+    tiers = condolence_tiers(config_items(Tier, active_only=True))
     units = manager_units_for_user(user=request.user)
     choices = {"units": units, "funds": batch_funds_for_user(user=request.user), "tiers": tiers}
     form = BatchForm(request.POST or None, **choices)
@@ -134,8 +135,11 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def batch_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     batch = batch_get_for_user(user=request.user, pk=pk)
-    lines = list(sheet_lines(user=request.user, batch=batch))
-    return render(request, "funds/batch_sheet.html", {"batch": batch, "lines": lines})
+    scope = scope_for(request.user)
+    unit = cursor_param(request, "unit")
+    lines = list(sheet_lines(user=request.user, batch=batch, below=scope.path_of(unit) if unit else None))
+    units = scope.unit_choices_below(batch.unit.path)
+    return render(request, "funds/batch_sheet.html", {"batch": batch, "lines": lines, "units": units, "unit": unit})
 
 
 def _batch_step(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:

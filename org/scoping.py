@@ -48,9 +48,16 @@ class Scope:
 
     def unit_choices_under(self, roles) -> list[tuple[int, str]]:
         """unit_choices() narrowed to the units over which the user holds one of `roles`."""
-        paths = [p for role in roles for p in self.role_paths.get(role, ())]
+        return self.unit_choices_below(*(p for role in roles for p in self.role_paths.get(role, ())))
+
+    def unit_choices_below(self, *paths: str) -> list[tuple[int, str]]:
+        """unit_choices() narrowed to the units at or below one of `paths`."""
         rows = zip(self.unit_choices(), self.units, strict=True)
-        return [choice for choice, (_pk, path, _zh, _en) in rows if any(path.startswith(p) for p in paths)]
+        return [choice for choice, (_pk, path, _zh, _en) in rows if paths and path.startswith(paths)]
+
+    def path_of(self, pk: int) -> str | None:
+        """The path of a unit in scope, or None: a unit outside the scope is never found."""
+        return next((path for upk, path, _zh, _en in self.units if upk == pk), None)
 
 
 EMPTY_SCOPE = Scope()

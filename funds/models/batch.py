@@ -20,7 +20,7 @@ from cases.models import HardshipFile, Tier
 from hardship.money import MoneyField, MoneySum
 from org.models import Unit
 from org.scoping import ScopedQuerySet
-from visits.models import Holiday
+from visits.models import Holiday, Visit
 
 from .aid import AidType
 from .ledger import Fund, LedgerTransaction
@@ -158,6 +158,10 @@ class BatchLine(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     payment = models.ForeignKey(LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The household's holiday visit in the holiday's window, when one was on record at the delivery.
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("holiday visit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = BatchLineQuerySet.as_manager()
 

@@ -31,6 +31,8 @@ from .batch import (
     batch_line_reverse,
     batch_may_manage,
     condolence_eligible,
+    condolence_tiers,
+    holiday_visit,
     line_may_deliver,
     pending_total,
 )
@@ -106,6 +108,8 @@ __all__ = [
     "batch_line_reverse",
     "batch_may_manage",
     "condolence_eligible",
+    "condolence_tiers",
+    "holiday_visit",
     "line_may_deliver",
     "pending_total",
     "ALLOCATION_LIMIT",

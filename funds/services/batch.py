@@ -24,7 +24,8 @@ from cases.models import HardshipFile, Tier
 from cases.workflow import FileStatus
 from org.models import Role, Unit
 from org.scoping import scope_for
-from visits.models import Holiday
+from visits.models import Holiday, Visit, VisitKind
+from visits.selectors import holiday_window
 
 from ..models import (
     PLACE_HOLDING,
@@ -70,10 +71,20 @@ class TierGift:
 # Who is in a batch: the one place that says which households a holiday condolence reaches.
 
 
-def condolence_eligible(files: QuerySet, *, holiday: Holiday) -> QuerySet:
-    """Filed households, and relieved ones whose transition period still runs when the holiday starts."""
+def condolence_eligible(files: QuerySet, *, holiday: Holiday, aid_type: AidType) -> QuerySet:
+    """Filed households, and relieved ones whose transition period still runs when the holiday starts, of the
+    tiers the condolence aid type names (none named: every tier)."""
     in_transition = Q(status=FileStatus.RELIEVED, transition_ends_on__gte=holiday.starts_on)
-    return files.filter(Q(status=FileStatus.FILED) | in_transition)
+    files = files.filter(Q(status=FileStatus.FILED) | in_transition)
+    tiers = [tier.pk for tier in aid_type.tiers.all()]
+    return files.filter(tier__in=tiers) if tiers else files
+
+
+def condolence_tiers(active: list[Tier]) -> list[Tier]:
+    """The tiers a batch may give to: those the condolence aid type names, or every active tier."""
+    aid_type = AidType.objects.filter(code=CONDOLENCE_TYPE).prefetch_related("tiers").first()
+    named = {tier.pk for tier in aid_type.tiers.all()} if aid_type else set()
+    return [tier for tier in active if not named or tier.pk in named]
 
 
 def already_in_a_batch(holiday: Holiday) -> Exists:
@@ -167,8 +178,10 @@ def batch_create(*, unit: Unit, holiday: Holiday, fund: Fund, name: str, gifts: 
     cleaned = {g.tier.pk: g for g in filter(None, map(_clean_gift, gifts))}
     if not cleaned:
         raise ValidationError(_("Give money or goods to at least one tier."))
+    aid_type = _condolence_type()
+    _check_tiers(aid_type, cleaned.values())
     batch = CondolenceBatch.objects.create(
-        unit=unit, holiday=holiday, fund=fund, aid_type=_condolence_type(), name=name.strip(), created_by=by
+        unit=unit, holiday=holiday, fund=fund, aid_type=aid_type, name=name.strip(), created_by=by
     )
     BatchTier.objects.bulk_create(
         BatchTier(batch=batch, tier=g.tier, cash=g.cash, goods=g.goods, goods_value=g.goods_value)
@@ -184,9 +197,19 @@ def batch_create(*, unit: Unit, holiday: Holiday, fund: Fund, name: str, gifts: 
     return batch
 
 
+def _check_tiers(aid_type: AidType, gifts) -> None:
+    named = {tier.pk for tier in aid_type.tiers.all()}
+    if left_out := [str(g.tier) for g in gifts if named and g.tier.pk not in named]:
+        raise ValidationError(
+            _("%(type)s is not given to the tiers %(tiers)s.") % {"type": aid_type, "tiers": ", ".join(left_out)}
+        )
+
+
 def _add_lines(batch: CondolenceBatch, gifts: dict[int, TierGift], by) -> int:
     files = condolence_eligible(
-        HardshipFile.objects.visible_to(by).filter(unit__path__startswith=batch.unit.path), holiday=batch.holiday
+        HardshipFile.objects.visible_to(by).filter(unit__path__startswith=batch.unit.path),
+        holiday=batch.holiday,
+        aid_type=batch.aid_type,
     )
     rows = (
         files.filter(tier_id__in=gifts)
@@ -296,9 +319,17 @@ def batch_line_deliver(
     line.status, line.delivered_on, line.received_by, line.delivered_by = (
         LineStatus.DELIVERED, delivered_on, received_by.strip(), by,
     )  # fmt: skip
-    line.save(update_fields=["status", "payment", "delivered_on", "received_by", "delivered_by"])
+    line.visit = holiday_visit(line.file_id, batch.holiday)
+    line.save(update_fields=["status", "payment", "delivered_on", "received_by", "delivered_by", "visit"])
     _event(batch, BatchAction.DELIVER, by, line=line, comment=received_by)
     return line
+
+
+def holiday_visit(file_id: int, holiday: Holiday) -> Visit | None:
+    """The household's latest holiday visit in the holiday's visiting window, if one was recorded."""
+    first, last = holiday_window(holiday)
+    visits = Visit.objects.filter(file_id=file_id, kind=VisitKind.HOLIDAY, visited_on__gte=first, visited_on__lte=last)
+    return visits.order_by("-visited_on", "-pk").first()
 
 
 def _check_delivery(batch: CondolenceBatch, delivered_on: dt.date, received_by: str) -> None:
@@ -335,8 +366,8 @@ def batch_line_reverse(*, line: BatchLine, by, reason: str) -> BatchLine:
             memo=batch.name, cause=line,
         )  # fmt: skip
         line.status = LineStatus.RELEASED
-    line.payment, line.delivered_on, line.received_by, line.delivered_by = None, None, "", None
-    line.save(update_fields=["status", "payment", "delivered_on", "received_by", "delivered_by"])
+    line.payment, line.delivered_on, line.received_by, line.delivered_by, line.visit = None, None, "", None, None
+    line.save(update_fields=["status", "payment", "delivered_on", "received_by", "delivered_by", "visit"])
     _event(batch, BatchAction.REVERSE, by, line=line, comment=reason)
     return line
 

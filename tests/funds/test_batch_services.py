@@ -31,6 +31,7 @@ from funds.services import (
     batch_line_exclude,
     batch_line_include,
     batch_line_reverse,
+    condolence_tiers,
     pending_total,
 )
 from hardship.money import MoneySum
@@ -366,3 +367,29 @@ def test_a_delivered_condolence_counts_as_aid_received_this_year(group_a1, fund,
     assert already_received(hfile=hfile, aid_type=condolence, year=year) == Decimal("600.00")
     assert already_received(hfile=hfile, aid_type=aid_type("living"), year=year) == Decimal("0.00")
     assert already_received(hfile=hfile, aid_type=condolence, year=year - 1) == Decimal("0.00")
+
+
+def test_a_delivery_links_the_households_holiday_visit(group_a1, fund, branch_chair, approver, cadre):
+    from tests.factories import VisitFactory
+
+    visited, not_visited = household(group_a1, 0), household(group_a1, 1)
+    spring = holiday()
+    visit = VisitFactory(file=visited, kind="holiday", visited_on=spring.starts_on - dt.timedelta(days=3))
+    VisitFactory(file=visited, kind="monthly", visited_on=spring.starts_on)
+    VisitFactory(file=not_visited, kind="holiday", visited_on=spring.starts_on - dt.timedelta(days=60))  # too early
+    batch = batch_approve(batch=make_batch(group_a1.parent, fund, branch_chair), by=approver)
+    line = deliver(batch.lines.get(file=visited), cadre)
+    assert line.visit == visit
+    assert deliver(batch.lines.get(file=not_visited), cadre).visit is None
+    assert batch_line_reverse(line=line, by=branch_chair, reason="错记").visit is None
+
+
+def test_only_the_tiers_the_condolence_type_names_are_given_to(group_a1, fund, branch_chair):
+    deep, relative = tiers()[:2]
+    aid_type("condolence").tiers.set([deep])
+    household(group_a1, 0), household(group_a1, 1)
+    with pytest.raises(ValidationError, match="is not given to the tiers"):
+        make_batch(group_a1.parent, fund, branch_chair)
+    batch = make_batch(group_a1.parent, fund, branch_chair, second="0")
+    assert list(batch.lines.values_list("tier", flat=True)) == [deep.pk]
+    assert condolence_tiers(tiers()) == [deep]

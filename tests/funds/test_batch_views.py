@@ -323,3 +323,31 @@ def test_the_pages_speak_chinese(client_for, approved, branch_chair):
     assert "签领表" in html and "结束批次" in html and "合计" in html
     assert "节日慰问" in client.get(reverse("funds:batch_list")).content.decode()
     assert "新建慰问批次" in client.get(reverse("funds:batch_create")).content.decode()
+
+
+def test_a_sign_off_sheet_per_group(client_for, draft, branch_chair, cadre, group_a2):
+    url = reverse("funds:batch_sheet", args=[draft.pk])
+    a2 = client_for(branch_chair).get(url, {"unit": group_a2.pk}).content.decode()
+    assert "张三" in a2 and "王一" not in a2 and "李二" not in a2
+    # A unit outside the cadre's scope narrows nothing beyond their own households.
+    mine = client_for(cadre).get(url, {"unit": group_a2.pk}).content.decode()
+    assert "张三" not in mine and "王一" in mine
+
+
+def test_the_form_offers_only_the_tiers_the_condolence_type_names(client_for, branch_chair):
+    from .helpers import aid_type
+
+    deep, relative = tiers()[:2]
+    aid_type("condolence").tiers.set([deep])
+    form = client_for(branch_chair).get(reverse("funds:batch_create")).context["form"]
+    assert f"cash_{deep.pk}" in form.fields and f"cash_{relative.pk}" not in form.fields
+
+
+def test_a_delivered_line_links_its_holiday_visit(client_for, approved, cadre):
+    from tests.factories import VisitFactory
+
+    line = approved.lines.get(file__name="王一")
+    visit = VisitFactory(file=line.file, kind="holiday", visited_on=holiday().starts_on)
+    batch_line_deliver(line=line, by=cadre, delivered_on=today(), received_by="本人", idempotency_key="x")
+    html = page(client_for(cadre), approved)
+    assert reverse("visits:visit_detail", args=[visit.pk]) in html
