@@ -37,6 +37,7 @@ from ..models import (
     BatchTier,
     CondolenceBatch,
     Fund,
+    LedgerTransaction,
     LineStatus,
 )
 from .aid import _clean_amount
@@ -313,6 +314,9 @@ def batch_line_deliver(
             code="status",
         )
     _check_delivery(batch, delivered_on, received_by)
+    if LedgerTransaction.objects.filter(idempotency_key=key).exists():
+        # The key paid this line before and that payment was reversed: a form from before the reversal.
+        raise ValidationError(_("This form was already used; reload the page and record the delivery again."))
     line.payment = fund_disburse(
         fund=batch.fund, amount=line.value, by=by, idempotency_key=key, memo=batch.name, cause=line
     )

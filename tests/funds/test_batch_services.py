@@ -318,6 +318,18 @@ def test_a_delivery_made_by_mistake_is_reversed_with_a_reason(group_a1, fund, br
     assert_ledger_consistent()
 
 
+def test_a_form_from_before_a_reversal_does_not_deliver_again(group_a1, fund, branch_chair, approver, cadre):
+    household(group_a1, 0)
+    batch = batch_approve(batch=make_batch(group_a1.parent, fund, branch_chair), by=approver)
+    line = batch_line_reverse(line=deliver(batch.lines.get(), cadre, key="old"), by=branch_chair, reason="错记")
+    with pytest.raises(ValidationError, match="already used"):
+        deliver(line, cadre, key="old")
+    assert batch.lines.get().status == LineStatus.PENDING and balance(fund)[1] == Decimal("500.00")
+    assert deliver(line, cadre, key="new").status == LineStatus.DELIVERED
+    assert balance(fund) == (Decimal("9500.00"), Decimal("0.00"))
+    assert_ledger_consistent()
+
+
 def test_reversal_after_closing_releases_the_money_too(group_a1, fund, branch_chair, approver, cadre):
     household(group_a1, 0)
     batch = batch_approve(batch=make_batch(group_a1.parent, fund, branch_chair), by=approver)
