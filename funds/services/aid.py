@@ -450,9 +450,9 @@ def aid_payment_reverse(*, request: AidRequest, by, reason: str) -> AidRequest:
     if request.status != AidStatus.PAID:
         raise LedgerError(_("Only a paid request's payment can be reversed."), code="status")
     funds_lock(request.fund, request.topup_fund)
-    transaction_reverse(txn=request.payment, by=by, reason=reason)
+    transaction_reverse(txn=request.payment, by=by, reason=reason, for_cause=True)
     if request.topup_payment_id:
-        transaction_reverse(txn=request.topup_payment, by=by, reason=reason)
+        transaction_reverse(txn=request.topup_payment, by=by, reason=reason, for_cause=True)
     before, request.status = request.status, AidStatus.APPROVED
     request.payment, request.topup_payment, request.paid_at = None, None, None
     request.save()

@@ -362,7 +362,7 @@ def batch_line_reverse(*, line: BatchLine, by, reason: str) -> BatchLine:
     _require_manager(by, batch)
     if line.status != LineStatus.DELIVERED:
         raise LedgerError(_("Only a delivered household's payment can be reversed."), code="status")
-    reversal = transaction_reverse(txn=line.payment, by=by, reason=reason)
+    reversal = transaction_reverse(txn=line.payment, by=by, reason=reason, for_cause=True)
     line.status = LineStatus.PENDING
     if batch.status == BatchStatus.CLOSED:
         fund_release(

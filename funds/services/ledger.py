@@ -320,8 +320,13 @@ def reversal_key(txn: LedgerTransaction) -> str:
 
 
 @transaction.atomic
-def transaction_reverse(*, txn: LedgerTransaction, by, reason: str) -> LedgerTransaction:
-    """Undo a transaction with its exact opposite; the only correction the ledger knows."""
+def transaction_reverse(*, txn: LedgerTransaction, by, reason: str, for_cause: bool = False) -> LedgerTransaction:
+    """Undo a transaction with its exact opposite; the only correction the ledger knows.
+
+    A movement caused by something else (an aid request's reservation or payment, a
+    batch line) is reversed only by the service that owns that cause (`for_cause=True`),
+    so the request or line never falls out of step with the ledger.
+    """
     if not reason.strip():
         raise LedgerError(_("Say why the transaction is reversed."), code="reason")
     legs = [Leg(e.fund_id, e.account, -e.amount) for e in Entry.objects.filter(transaction=txn).order_by("pk")]
@@ -331,6 +336,14 @@ def transaction_reverse(*, txn: LedgerTransaction, by, reason: str) -> LedgerTra
         raise LedgerError(_("A reversal cannot be reversed; record the movement again instead."), code="reversal")
     if LedgerTransaction.objects.filter(reverses=txn).exists():
         raise LedgerError(_("This transaction has already been reversed."), code="reversed")
+    if txn.cause_type_id is not None and not for_cause:
+        raise LedgerError(
+            _(
+                "This movement belongs to an aid request or a batch: "
+                "correct it there (for a payment, reverse the payment)."
+            ),
+            code="caused",
+        )
     for fund in Fund.objects.filter(pk__in=balances).select_related("unit"):
         _require_manager(by, fund)
     return _post(balances, legs, kind=TransactionKind.REVERSAL, by=by, key=reversal_key(txn), memo=reason, reverses=txn)

@@ -264,3 +264,15 @@ def test_prior_aid_this_year_lowers_the_suggestion(household, fund, cadre, branc
     rule.save()
     second = aid_request_create(hfile=household, data=medical(fund, "500.00", invoices=["B"]), by=cadre)
     assert second.suggested_amount == D("500.00")
+
+
+def test_a_payment_or_reservation_is_reversed_only_through_its_request(household, fund, cadre, branch_chair):
+    request = aid_request_decide(request=submitted(household, fund, cadre), action="approve", by=branch_chair)
+    request = aid_request_pay(request=request, by=branch_chair, idempotency_key="k")
+    before = ledger_snapshot()
+    for txn in (request.payment, request.reservation):
+        with pytest.raises(LedgerError, match="belongs to an aid request"):
+            transaction_reverse(txn=txn, by=branch_chair, reason="by hand from the statement")
+    assert ledger_snapshot() == before
+    request.refresh_from_db()
+    assert request.status == AidStatus.PAID
