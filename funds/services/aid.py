@@ -32,6 +32,7 @@ from ..models import (
     Delegation,
     FactsKind,
     Fund,
+    LedgerTransaction,
     RuleKind,
 )
 from ..workflow import EDITABLE_STATUSES, TRANSITIONS, AidAction, AidStatus
@@ -428,6 +429,9 @@ def aid_request_pay(*, request: AidRequest, by, idempotency_key: str) -> AidRequ
         if not fund_may_manage(user=by, fund=fund):
             raise PermissionDenied(_("Your role does not allow paying from %(fund)s.") % {"fund": fund})
     funds_lock(request.fund, request.topup_fund)
+    if LedgerTransaction.objects.filter(idempotency_key=key).exists():
+        # The key paid this request before and that payment was reversed: a form from before the reversal.
+        raise LedgerError(_("This form was already used; reload the page and pay again."), code="stale")
     request.payment = fund_disburse(
         fund=request.fund, amount=request.requested_amount, by=by, idempotency_key=key, memo=str(request),
         cause=request,

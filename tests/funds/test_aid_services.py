@@ -276,3 +276,18 @@ def test_a_payment_or_reservation_is_reversed_only_through_its_request(household
     assert ledger_snapshot() == before
     request.refresh_from_db()
     assert request.status == AidStatus.PAID
+
+
+def test_a_pay_form_from_before_a_reversal_does_not_mark_the_request_paid(household, fund, cadre, branch_chair):
+    request = aid_request_decide(request=submitted(household, fund, cadre), action="approve", by=branch_chair)
+    request = aid_request_pay(request=request, by=branch_chair, idempotency_key="form-1")
+    request = aid_payment_reverse(request=request, by=branch_chair, reason="bank returned it")
+    before = ledger_snapshot()
+    with pytest.raises(LedgerError, match="already used"):
+        aid_request_pay(request=request, by=branch_chair, idempotency_key="form-1")
+    assert ledger_snapshot() == before
+    request.refresh_from_db()
+    assert request.status == AidStatus.APPROVED
+    assert balance(fund) == (D("8500.00"), D("1500.00"))
+    assert aid_request_pay(request=request, by=branch_chair, idempotency_key="form-2").status == AidStatus.PAID
+    assert_ledger_consistent()
