@@ -12,3 +12,8 @@ document.addEventListener("click", function (event) {
   document.getElementById(prefix + "-rows").insertAdjacentHTML("beforeend", html);
   total.value = String(index + 1);
 });
+
+// A print button without an inline handler (the content security policy forbids inline script).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});
