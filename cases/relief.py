@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hardship.money import ABSURD_AMOUNT, quantize
+from hardship.months import add_months
 from hardship.versioned import bump, remember
 from notices.kinds import register
 from notices.services import notifications_create
@@ -71,9 +72,7 @@ def file_relief_assessment(*, hfile: HardshipFile, today: dt.date | None = None)
     today = today or timezone.localdate()
     rules = active_relief_rules()
     needed = relief_rules.months_needed(rules)
-    first = relief_rules.month_start(today)
-    for _i in range(needed - 1):
-        first = relief_rules.previous_month(first)
+    first = add_months(today, -(needed - 1))
     figures: dict[dt.date, Decimal] = {}
     standards: dict[int, Decimal | None] = {}
     if needed > 1:

@@ -24,6 +24,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from hardship.money import quantize
+from hardship.months import month_start, previous_month
 
 from .tiering import yuan
 
@@ -73,14 +74,6 @@ class Assessment:
 
     def has_rule(self, kind: str) -> bool:
         return any(r.rule.kind == kind for r in self.results)
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def previous_month(month: dt.date) -> dt.date:
-    return (month - dt.timedelta(days=1)).replace(day=1)
 
 
 def months_needed(rules: Sequence[Rule]) -> int:

@@ -3,17 +3,9 @@
 import datetime as dt
 import re
 
+from hardship.months import add_months, month_start
+
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` after (or before) `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def period_bounds(month: dt.date, every: int) -> tuple[dt.date, dt.date]:
