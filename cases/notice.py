@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from org.models import Unit
+from org.privacy import mask_id, mask_name  # noqa: F401  (re-exported: the notice list masks with the one policy)
 from org.scoping import scope_for
 
 from .models import FileEvent, HardshipFile, Investigation
@@ -57,23 +58,6 @@ def notice_end(starts_on: dt.date, working_days: int) -> dt.date:
             if counted == working_days:
                 return day
         day += dt.timedelta(days=1)
-
-
-def mask_name(name: str) -> str:
-    """张三明 → 张*明, 张三 → 张*, a single character stays as it is."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_id(number: str) -> str:
-    """The region code and the last four characters: the birth date never shows."""
-    if len(number) <= 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
 # --- what stands between a household and filing ------------------------------------------------
