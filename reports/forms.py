@@ -203,3 +203,30 @@ class PublicNoticeForm(ObjectForm):
 
     def unit(self) -> Unit:
         return self.object.unit
+
+
+class CondolenceSheetForm(ObjectForm):
+    """A condolence batch's sign-off sheet: the households of the batch under one of the user's units."""
+
+    part = forms.IntegerField(required=False, min_value=1)
+
+    def queryset(self):
+        from funds.selectors_batch import batch_list_for_user
+
+        return batch_list_for_user(user=self.user).select_related("unit")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        scope = scope_for(self.user)
+        below = scope.unit_choices_below(self.object.unit.path)
+        pk = data.get("part") or (self.object.unit_id if self.object.unit_id in scope.unit_ids else None)
+        pk = pk or (below[0][0] if below else None)
+        if pk not in {choice for choice, _label in below}:
+            raise forms.ValidationError(_("Choose one of your units."))
+        self.part = Unit.objects.get(pk=pk)
+        return data
+
+    def unit(self) -> Unit:
+        return self.part

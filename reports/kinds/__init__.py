@@ -54,4 +54,4 @@ def kind_for(code: str) -> ReportKind | None:
     return KINDS.get(code)
 
 
-from . import annual, documents, public_notice  # noqa: E402, F401 - the kinds of this app register themselves
+from . import annual, condolence_sheet, documents, public_notice  # noqa: E402, F401 - the kinds of this app register themselves
