@@ -6,7 +6,7 @@ PYTHON ?= python3
 RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: help run setup test bench lint format messages makemessages check clean
+.PHONY: help run setup test bench loadtest lint format messages makemessages check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -46,6 +46,11 @@ bench: ## Seed 200,000 files and a 1,000,000-entry ledger on PostgreSQL, load th
 	@scripts/system_deps.sh bench
 	@$(MAKE) --no-print-directory $(DEV_STAMP) messages
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+loadtest: ## 300 simulated people for 10 minutes against gunicorn on the bench database (figures to bench/results/)
+	@scripts/system_deps.sh bench
+	@$(MAKE) --no-print-directory $(DEV_STAMP) messages
+	$(PY) bench/loadtest.py $(LOAD_ARGS)
 
 lint: $(DEV_STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
