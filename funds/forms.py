@@ -16,6 +16,7 @@ from visits.attachments import ACCEPT
 
 from .models import AidType, Fund, Source, SpecialFactor, TransactionKind
 from .services import ALLOCATION_LIMIT, ZERO, AidData
+from .workflow import AidStatus
 
 # Budgets are set for the next year and corrected for the last few; older years are history.
 BUDGET_YEARS_BACK = 5
@@ -84,6 +85,12 @@ class ReverseForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("Say why the transaction is reversed."))
         return reason
+
+
+def aid_status_filter(params) -> str:
+    """The aid list's status filter from the query string: a known status, or "" for all."""
+    status = params.get("status", "")
+    return status if status in AidStatus.values else ""
 
 
 class StatementFilterForm(forms.Form):

@@ -76,14 +76,20 @@ def statement_page(
     before: int | None = None,
 ) -> KeysetPage:
     """The fund's entries on its held accounts, newest first, each with the balance after it."""
-    qs = Entry.objects.held().filter(fund=fund).select_related("transaction", "transaction__actor")
+    qs = statement_entries(fund=fund, start=start, end=end, kind=kind).select_related("transaction__actor")
+    return keyset_page(qs, field="id", descending=True, size=size, after=after, before=before)
+
+
+def statement_entries(*, fund: Fund, start: dt.date | None = None, end: dt.date | None = None, kind: str = ""):
+    """The statement's entries for the filters of `StatementFilterForm` (the page and its export)."""
+    qs = Entry.objects.held().filter(fund=fund)
     if start:
         qs = qs.filter(transaction__created_at__gte=_local_midnight(start))
     if end:
         qs = qs.filter(transaction__created_at__lt=_local_midnight(end + dt.timedelta(days=1)))
     if kind:
         qs = qs.filter(transaction__kind=kind)
-    return keyset_page(qs, field="id", descending=True, size=size, after=after, before=before)
+    return qs
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
@@ -213,10 +219,14 @@ def aid_detail_for_user(*, user, pk: int) -> AidRequest:
 
 
 def aid_page(*, user, size: int, status: str = "", after: int | None = None, before: int | None = None) -> KeysetPage:
-    qs = aid_list_for_user(user=user).select_related("file", "aid_type", "fund")
-    if status:
-        qs = qs.filter(status=status)
+    qs = aid_filtered_for_user(user=user, status=status).select_related("file", "aid_type", "fund")
     return keyset_page(qs, field="id", descending=True, size=size, after=after, before=before)
+
+
+def aid_filtered_for_user(*, user, status: str = "") -> QuerySet:
+    """The requests of the aid list for its status filter (the page and its export)."""
+    qs = aid_list_for_user(user=user)
+    return qs.filter(status=status) if status else qs
 
 
 def approval_queue_for_user(*, user) -> QuerySet:

@@ -24,6 +24,7 @@ from .forms import (
     ReverseForm,
     StatementFilterForm,
     TransferForm,
+    aid_status_filter,
 )
 from .models import AidRequest, Fund
 from .selectors import (
@@ -202,8 +203,7 @@ def _aid_redirect(request: HttpRequest, aid: AidRequest, exc: Exception) -> Http
 
 @login_required
 def aid_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    status = status if status in AidStatus.values else ""
+    status = aid_status_filter(request.GET)
     page = aid_page(
         user=request.user,
         size=settings.HARDSHIP["PAGE_SIZE"],

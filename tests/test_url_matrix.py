@@ -100,6 +100,13 @@ def _report(f) -> list[int]:
     return [report.pk]
 
 
+def _import_job(f) -> list[int]:
+    """An upload by the matrix file's cadre."""
+    from sheets.models import ImportJob
+
+    return [ImportJob.objects.create(created_by=f.created_by, filename="files.csv", content=b"", status="invalid").pk]
+
+
 ROWS = {
     "dashboard": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "cases:file_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
@@ -196,6 +203,17 @@ ROWS = {
     "reports:annual_summary": (NO_ARGS, (302, 403, 403, 403, 200, 200, 200, 403)),
     "reports:annual_summary_finalise": (NO_ARGS, (405,) * 8),  # POST only
     "reports:annual_files": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    # Exports hold only what the list shows the user (an empty table out of scope); a fund or file out of scope is 404.
+    "sheets:export_files": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "sheets:export_aid": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "sheets:export_statement": (fund_args, (302, 200, 404, 404, 200, 404, 200, 404)),
+    "sheets:export_visits": (FILE_ARG, (302, 200, 404, 404, 200, 404, 200, 404)),
+    # Import is for those who may open files; an upload is seen only by its uploader (the cadre here).
+    "sheets:import_start": (NO_ARGS, (302, 200, 200, 200, 200, 200, 403, 403)),
+    "sheets:import_template": (NO_ARGS, (302, 200, 200, 200, 200, 200, 403, 403)),
+    "sheets:import_detail": (_import_job, (302, 200, 404, 404, 404, 404, 404, 404)),
+    "sheets:import_status": (_import_job, (302, 200, 404, 404, 404, 404, 404, 404)),
+    "sheets:import_confirm": (_import_job, (405,) * 8),  # POST only
     "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "funds",
     "notices",
     "reports",
+    "sheets",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,11 @@ HARDSHIP = {
     "REPORT_MAX_ATTEMPTS": 4,
     # The sweep re-dispatches reports still queued after this many minutes.
     "REPORT_RESEND_AFTER_MINUTES": 5,
+    # Imports (sheets app): the largest spreadsheet taken in one upload, in rows and bytes, and the size
+    # from which its check and import run in a Celery worker (with progress) rather than in the request.
+    "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "20000")),
+    "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
+    "IMPORT_ASYNC_ROWS": int(os.environ.get("IMPORT_ASYNC_ROWS", "1000")),
     # Absolute links in e-mails start with this.
     "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000"),
 }
