@@ -57,7 +57,13 @@ def _norm(text) -> str:
 
 
 # Headers unions' own sheets commonly use, beside the template's.
-ALIASES = {"身份证号": "id_number", "身份证": "id_number", "关系": "relation", "所在单位": "unit", "户主身份证号": "household"}
+ALIASES = {
+    "身份证号": "id_number",
+    "身份证": "id_number",
+    "关系": "relation",
+    "所在单位": "unit",
+    "户主身份证号": "household",
+}
 
 
 def header_index() -> dict[str, str]:
