@@ -1,16 +1,12 @@
 """Celery tasks of the cases app: each loads by id, calls one service, and says how to retry."""
 
-import logging
-
-from django.db import InterfaceError, OperationalError, transaction
-from kombu.exceptions import OperationalError as BrokerError
+from django.db import InterfaceError, OperationalError
 
 from hardship.celery import app
 from org.models import Locality
+from outbox.services import outbox_add
 
 from .tier_bulk import tiers_recompute_for_locality
-
-log = logging.getLogger(__name__)
 
 
 # A locality may hold tens of thousands of files: minutes, not seconds. A run saves only what
@@ -32,13 +28,5 @@ def tiers_recompute_task(locality_id: int, year: int) -> dict:
 
 
 def tiers_recompute_after_commit(*, locality_id: int, year: int) -> None:
-    """Recompute the locality's suggestions once the standard's change is committed."""
-
-    def enqueue() -> None:
-        try:
-            tiers_recompute_task.delay(locality_id, year)
-        except BrokerError:
-            # The broker is down: `manage.py recompute_tiers` does the same work by hand.
-            log.warning("Broker unavailable; run `manage.py recompute_tiers` for locality %s", locality_id)
-
-    transaction.on_commit(enqueue)
+    """Recompute the locality's suggestions: in the outbox of the standard's change, published once it commits."""
+    outbox_add(task="cases.tasks.tiers_recompute_task", calls=[(f"tiers:{locality_id}:{year}", [locality_id, year])])

@@ -13,7 +13,7 @@ class PreferenceForm(forms.Form):
         error_messages={"invalid_choice": _("Choose Simplified Chinese or English.")},
     )
     email = forms.BooleanField(
-        label=_("Also send reminders by e-mail"),
+        label=_("Also send reminders and aid decisions by e-mail"),
         required=False,
         help_text=_("In-app notifications are always kept; e-mails go to the address in your account."),
     )

@@ -22,6 +22,9 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # When the e-mail step was done (sent, or nothing to send: no address, e-mails off); set by
+    # the task that claims the row, so an e-mail delivered to a worker twice goes out once.
+    mailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

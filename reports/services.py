@@ -14,7 +14,7 @@ import json
 import logging
 import secrets
 
-from celery.exceptions import Retry, SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -25,12 +25,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
 from hardship.pdf import css_string, render_pdf
 from notices.services import notification_create
 from org.models import Unit
 from org.scoping import scope_for
+from outbox.services import outbox_add
 
 from .annual import annual_figures
 from .kinds import DataGone, kind_for
@@ -93,21 +93,8 @@ def report_request(*, user, kind: str, unit: Unit, params: dict, regenerate: boo
 
 
 def dispatch(report_id: int) -> None:
-    """Enqueue the generation once the current transaction commits."""
-    transaction.on_commit(lambda: _enqueue(report_id))
-
-
-def _enqueue(report_id: int) -> None:
-    from .tasks import report_generate_task
-
-    try:
-        report_generate_task.delay(report_id)
-    except BrokerError:
-        # The broker is down: the row stays queued and the sweep dispatches it later.
-        log.warning("Broker unavailable; report %s left for the sweep", report_id)
-    except Retry:
-        # In-process tasks cannot wait for a retry: the row was released to queued for the sweep.
-        log.warning("Report %s failed for a moment; left for the sweep", report_id)
+    """The generation, in the outbox of the current transaction (published once it commits)."""
+    outbox_add(task="reports.tasks.report_generate_task", calls=[(f"report:{report_id}", [report_id])])
 
 
 def report_generate(*, report_id: int, final_attempt: bool = False) -> bool:

@@ -4,7 +4,7 @@ A run (monthly, holiday or escalation) streams the households due, ordered by
 recipient, and writes one `ReminderDigest` per recipient and period in batches
 (`bulk_create(ignore_conflicts=True)` on the unique (helper, period, kind)), so
 memory stays bounded and a second run writes nothing new. Each batch's pending
-rows are dispatched after commit; `reminder_send` claims a row with a
+rows are put in the outbox in the batch's transaction and published after commit; `reminder_send` claims a row with a
 conditional UPDATE and acts only if it changed exactly one row, so a row
 dispatched twice (a re-run, the sweep, a retry) is still sent once.
 """
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from itertools import groupby
 from smtplib import SMTPException
 
-from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -25,13 +24,13 @@ from django.db.models.functions import StrIndex
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from kombu.exceptions import OperationalError
 
 from cases.models import HardshipFile
 from cases.review_selectors import overdue_flag, review_window_q
 from notices.selectors import preference_for
 from notices.services import notification_create
 from org.models import Membership, Role
+from outbox.services import outbox_add
 
 from .models import DigestKind, DigestStatus, Holiday, ReminderDigest
 from .periods import month_start
@@ -214,23 +213,8 @@ def reminders_review(*, today: dt.date) -> RunResult:
 
 
 def dispatch(digest_ids: list[int]) -> None:
-    """Enqueue a send for each digest once the current transaction commits."""
-    for pk in digest_ids:
-        transaction.on_commit(lambda pk=pk: _enqueue(pk))
-
-
-def _enqueue(digest_id: int) -> None:
-    from .tasks import reminder_send_task
-
-    try:
-        reminder_send_task.delay(digest_id)
-    except OperationalError:
-        # The broker is down: the row stays pending and the sweep sends it later.
-        log.warning("Broker unavailable; reminder digest %s left for the sweep", digest_id)
-    except Retry:
-        # In-process tasks that propagate errors cannot wait for a retry: the row was released
-        # to pending, and the sweep sends it later.
-        log.warning("Reminder digest %s failed to send; left for the sweep", digest_id)
+    """A send for each digest, in the outbox of the current transaction (published once it commits)."""
+    outbox_add(task="visits.tasks.reminder_send_task", calls=((f"reminder:{pk}", [pk]) for pk in digest_ids))
 
 
 def reminder_send(*, digest_id: int, final_attempt: bool = False) -> bool:
@@ -315,8 +299,8 @@ def reminders_sweep(*, now: dt.datetime | None = None) -> int:
     """Re-dispatch digests left pending (a broker outage, a lost message); returns how many."""
     now = now or timezone.now()
     resend_before = now - dt.timedelta(minutes=settings.HARDSHIP["REMINDER_RESEND_AFTER_MINUTES"])
-    # A claim older than the send task's hard time limit belongs to a worker that died mid-send.
-    stale_before = now - dt.timedelta(seconds=2 * SEND_TIME_LIMIT)
+    # A claim older than twice the send task's hard time limit belongs to a worker that died mid-send.
+    stale_before = now - dt.timedelta(seconds=settings.HARDSHIP["REMINDER_CLAIM_STALE_SECONDS"])
     ReminderDigest.objects.filter(status=DigestStatus.SENDING, touched_at__lt=stale_before).update(
         status=DigestStatus.PENDING, touched_at=resend_before
     )

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "notices",
     "reports",
     "sheets",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -87,7 +88,16 @@ TEMPLATES = [
 def database_config() -> dict:
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        return dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
+        config = dj_database_url.parse(
+            url,
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            # A connection kept across requests is checked before reuse, so after a database
+            # restart the next request reconnects instead of failing on a dead socket.
+            conn_health_checks=True,
+        )
+        # A database that does not answer fails the request in seconds (a friendly 503), never hangs it.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3")))
+        return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
@@ -129,11 +139,13 @@ STORAGES = {
 
 # Redis when configured (shared by every web process, so a revoked role or an
 # edited tier list is seen everywhere at once); otherwise the process's memory,
-# which is right only for the single-process embedded default.
+# which is right only for the single-process embedded default. While Redis is down
+# or frozen the cache answers "miss" after half a second and stops trying for a few
+# seconds (hardship.cache): pages are computed from the database, never refused.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "hardship"}
+        {"BACKEND": "hardship.cache.ResilientRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "hardship"}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -160,6 +172,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_timeout": 3, "socket_connect_timeout": 3}
 CELERY_BEAT_SCHEDULE: dict = {
+    # Every OUTBOX_SWEEP_SECONDS (default 30): publish the task calls a broker outage left in the outbox.
+    "outbox-sweep": {
+        "task": "outbox.tasks.outbox_sweep_task",
+        "schedule": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30")),
+    },
     # 07:00 every day: each responsible helper's digest of the households due this month. It acts on the
     # first REMINDER_MONTHLY_DAYS days only, so a 1st missed (broker or beat down) is caught up the next day.
     "visit-reminders-monthly": {
@@ -236,6 +253,8 @@ HARDSHIP = {
     "REMINDER_ESCALATE_AFTER_DAYS": int(os.environ.get("REMINDER_ESCALATE_AFTER_DAYS", "10")),
     # The sweep re-sends digests still pending after this many minutes.
     "REMINDER_RESEND_AFTER_MINUTES": 10,
+    # A digest claimed longer ago than this (twice the send task's hard time limit) belongs to a dead worker.
+    "REMINDER_CLAIM_STALE_SECONDS": 180,
     # Rows read per database round trip, and households listed in one digest (the rest are counted).
     "REMINDER_CHUNK": 2000,
     "REMINDER_LIST_MAX": 100,
@@ -255,6 +274,15 @@ HARDSHIP = {
     "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "20000")),
     "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
     "IMPORT_ASYNC_ROWS": int(os.environ.get("IMPORT_ASYNC_ROWS", "1000")),
+    # The outbox (outbox app): seconds a web request waits for the broker before leaving its task calls
+    # to the sweep, seconds it then leaves the broker alone, messages published per sweep batch, and
+    # days a sent message is kept.
+    "OUTBOX_BROKER_TIMEOUT": 0.5,
+    "OUTBOX_BROKER_BACKOFF": 10,
+    "OUTBOX_SWEEP_BATCH": 500,
+    "OUTBOX_KEEP_DAYS": 7,
+    # Notifications of these kinds are also e-mailed to readers who keep e-mails on (reminders e-mail themselves).
+    "EMAILED_NOTIFICATION_KINDS": ["aid.decided", "aid.waiting"],
     # Absolute links in e-mails start with this.
     "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000"),
 }
