@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from outbox.services import outbox_add
+
 from .importer import Result, run_import
 from .models import ImportJob, ImportStatus
 from .reader import SheetError, read_sheet
@@ -32,14 +34,16 @@ def import_progress(job: ImportJob) -> int:
 def import_create(*, by, filename: str, content: bytes) -> ImportJob:
     """Store an upload and check it: at once when small, in a worker when large. Unreadable files are refused."""
     sheet = read_sheet(content, filename)  # SheetError: the whole file is refused, nothing stored
-    job = ImportJob.objects.create(
-        created_by=by,
-        filename=filename[:200],
-        content=content,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-        rows_total=len(sheet.rows),
-    )
-    _dispatch(job, commit=False)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=by,
+            filename=filename[:200],
+            content=content,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            rows_total=len(sheet.rows),
+        )
+        _dispatch(job, commit=False)
+    _run_here(job, commit=False)
     return job
 
 
@@ -51,16 +55,25 @@ def import_confirm(*, job: ImportJob, by) -> ImportJob:
             raise ValidationError(_("Only a checked upload without errors can be imported."))
         job.status = ImportStatus.IMPORTING
         job.save(update_fields=["status"])
-    _dispatch(job, commit=True)
+        _dispatch(job, commit=True)
+    _run_here(job, commit=True)
     return job
 
 
-def _dispatch(job: ImportJob, *, commit: bool) -> None:
-    if job.rows_total >= settings.HARDSHIP["IMPORT_ASYNC_ROWS"]:
-        from .tasks import import_run_task
+def _in_worker(job: ImportJob) -> bool:
+    return job.rows_total >= settings.HARDSHIP["IMPORT_ASYNC_ROWS"]
 
-        transaction.on_commit(lambda: import_run_task.delay(job.pk, commit))
-    else:
+
+def _dispatch(job: ImportJob, *, commit: bool) -> None:
+    """A large upload's run, in the outbox of the job's transaction (published after commit, or by the sweep)."""
+    if _in_worker(job):
+        step = "import" if commit else "check"
+        outbox_add(task="sheets.tasks.import_run_task", calls=[(f"import:{job.pk}:{step}", [job.pk, commit])])
+
+
+def _run_here(job: ImportJob, *, commit: bool) -> None:
+    """A small upload is checked or imported in the request, once the job is committed."""
+    if not _in_worker(job):
         import_run(job_id=job.pk, commit=commit)
 
 
