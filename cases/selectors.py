@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from hardship.versioned import bump, remember
+from org.models import Role
 from org.scoping import scope_for
 
 from .models import (
@@ -128,6 +129,7 @@ class FilePermissions:
     can_edit: bool
     can_plan: bool
     can_override_tier: bool = False
+    can_see_access_log: bool = False
 
 
 def file_permissions(*, user, hfile: HardshipFile) -> FilePermissions:
@@ -138,6 +140,7 @@ def file_permissions(*, user, hfile: HardshipFile) -> FilePermissions:
         can_edit=editable,
         can_plan=editable,
         can_override_tier=hfile.status in EDITABLE_STATUSES and bool(roles & CHAIR_ROLES),
+        can_see_access_log=Role.FEDERATION_STAFF in roles,
     )
 
 

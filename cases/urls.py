@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notice_views, relief_views, review_views, views
+from . import access_views, notice_views, relief_views, review_views, views
 from .duplicates import views as duplicate_views
 from .transfer import views as transfer_views
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("files/<int:pk>/", views.file_detail, name="file_detail"),
     path("files/<int:pk>/edit/", views.file_update, name="file_update"),
     path("files/<int:pk>/history/", views.file_history_page, name="file_history"),
+    path("files/<int:pk>/access/", access_views.file_access_log, name="file_access_log"),
     path("files/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
     path("files/<int:pk>/tier/", views.file_tier, name="file_tier"),
     path("files/<int:pk>/step/<slug:action>/", views.file_transition_page, name="file_transition"),

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from audit.access import Action, record_access
 from hardship.forms import report_service_error
 from hardship.pagination import cursor_param, keyset_page
 from org.models import Unit
@@ -129,12 +130,14 @@ def file_update(request: HttpRequest, pk: int) -> HttpResponse:
     if not file_permissions(user=request.user, hfile=hfile).can_edit:
         messages.error(request, _("You may not change this file in its current state."))
         return redirect(hfile)
+    record_access(request, hfile, Action.VIEW)
     return _file_form(request, hfile)
 
 
 @login_required
 def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     hfile = file_detail_for_user(user=request.user, pk=pk)
+    record_access(request, hfile, Action.VIEW)
     perms = file_permissions(user=request.user, hfile=hfile)
     return render(
         request,
@@ -179,6 +182,7 @@ def file_tier(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def file_history_page(request: HttpRequest, pk: int) -> HttpResponse:
     hfile = file_get_for_user(user=request.user, pk=pk)
+    record_access(request, hfile, Action.VIEW)
     return render(
         request,
         "cases/hardshipfile_history.html",

@@ -288,4 +288,4 @@ def request_funds_for_user(*, user, hfile) -> QuerySet:
 
 def document_get_for_user(*, user, pk: int) -> AidDocument:
     """A current evidence document of a request in the user's scope; 404 otherwise."""
-    return get_object_or_404(AidDocument.objects.visible_to(user).current(), pk=pk)
+    return get_object_or_404(AidDocument.objects.visible_to(user).current().select_related("request__file"), pk=pk)

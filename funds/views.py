@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.access import Action, record_access
 from cases.selectors import file_get_for_user
 from hardship.pagination import cursor_param
 from org.scoping import scope_for
@@ -276,6 +277,7 @@ def aid_update(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     aid = aid_detail_for_user(user=request.user, pk=pk)
+    record_access(request, aid, Action.VIEW, aid.file.unit_id)
     user = request.user
     try:
         decision_authority(user=user, request=aid)
@@ -362,6 +364,7 @@ def aid_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     aid = aid_detail_for_user(user=request.user, pk=pk)
     if aid.status != AidStatus.PAID:
         raise Http404
+    record_access(request, aid, Action.VIEW, aid.file.unit_id)
     context = {
         "aid": aid,
         "derivation": aid_derivation(request=aid),
@@ -420,6 +423,7 @@ def aid_document_download(request: HttpRequest, pk: int) -> FileResponse:
     document = document_get_for_user(user=request.user, pk=pk)
     if document.on_paper:
         raise Http404
+    record_access(request, document, Action.EXPORT, document.request.file.unit_id, file_id=document.request.file_id)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

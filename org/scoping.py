@@ -7,6 +7,7 @@ closed: no membership, an inactive user or an inactive unit gives an empty scope
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
@@ -98,12 +99,75 @@ def _compute_scope(user) -> Scope:
 
 
 class ScopedQuerySet(models.QuerySet):
-    """A queryset whose rows belong to a unit reached through `scope_field`."""
+    """A queryset whose rows belong to a unit reached through `scope_field`.
+
+    Every scoped lookup of one object ends in `get()` (`get_object_or_404` calls it): when
+    the object exists but lies outside the user's scope, the refusal goes to the access log
+    (the object's type, id and unit, never its data) and the caller gets the same
+    DoesNotExist, hence the same 404, as for an object that does not exist.
+    """
 
     scope_field = "unit"
+    _scoped_for = None
 
     def visible_to(self, user):
-        return self.filter(**{f"{self.scope_field}__in": scope_for(user).unit_ids})
+        qs = self.filter(**{f"{self.scope_field}__in": scope_for(user).unit_ids})
+        qs._scoped_for = user
+        return qs
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._scoped_for = self._scoped_for
+        return clone
+
+    def get(self, *args, **kwargs):
+        try:
+            return super().get(*args, **kwargs)
+        except self.model.DoesNotExist:
+            if self._scoped_for is not None:
+                self._log_refusal(args, kwargs)
+            raise
+
+    def _log_refusal(self, args, kwargs) -> None:
+        from audit.access import Action, record_access
+
+        label = self.model._meta.label_lower
+        household = "pk" if label == "cases.hardshipfile" else _household_field(self.model)
+        columns = ("pk", self.scope_field, household) if household else ("pk", self.scope_field)
+        try:
+            rows = list(self.model._base_manager.filter(*args, **kwargs).values_list(*columns)[:2])
+        except FieldError:  # a lookup on an annotation: nothing to compare with
+            return
+        if len(rows) != 1 or rows[0][1] in scope_for(self._scoped_for).unit_ids:
+            return  # it does not exist, or it is in scope and excluded for another reason
+        pk, unit_id, file_id = (*rows[0], None)[:3]
+        record_access(
+            self._scoped_for,
+            None,
+            Action.DENIED,
+            unit_id,
+            object_type=label,
+            object_id=pk,
+            file_id=file_id,
+        )
+
+
+def _household_field(model) -> str | None:
+    """The path from a row to its household file (`file`, `visit__file`, ...), if it has one."""
+    return next(
+        (link for link in ("file", "visit__file", "request__file", "entry__file") if _leads_to_file(model, link)), None
+    )
+
+
+def _leads_to_file(model, path: str) -> bool:
+    for name in path.split("__"):
+        try:
+            model = model._meta.get_field(name).related_model
+        except FieldDoesNotExist:
+            return False
+        if model is None:
+            return False
+    return model._meta.label_lower == "cases.hardshipfile"
 
 
 def units_visible_to(user) -> models.QuerySet:

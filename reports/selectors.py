@@ -18,6 +18,11 @@ def report_get_for_user(*, user, pk: int) -> Report:
     return get_object_or_404(report_list_for_user(user=user).select_related("unit", "requested_by"), pk=pk)
 
 
+def report_household(report: Report) -> int | None:
+    """The household a report prints (a hardship card), for the access log; None for a report on a unit."""
+    return report.params.get("pk") if report.kind == "hardship_card" else None
+
+
 def my_reports(*, user) -> QuerySet:
     return report_list_for_user(user=user).filter(requested_by=user).select_related("unit")
 

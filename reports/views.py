@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.access import Action, record_access
 from cases.selectors import file_list_for_user
 from hardship.pagination import cursor_param, keyset_page
 
@@ -22,7 +23,7 @@ from .annual import annual_figures, file_metric_q, subtree_unit_ids
 from .forms import AnnualSummaryForm, DrillForm, VisitRosterForm
 from .kinds import kind_for
 from .models import ReportStatus
-from .selectors import my_reports, report_get_for_user, snapshot_for
+from .selectors import my_reports, report_get_for_user, report_household, snapshot_for
 from .services import report_request, report_retry, summary_finalise
 from .summary import corrections, metric_labels, summary_context
 
@@ -98,6 +99,7 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     if not default_storage.exists(report.file.name):
         messages.error(request, _("The file of this report is no longer stored. Generate it again."))
         return redirect(report)
+    record_access(request, report, Action.PDF, report.unit_id, file_id=report_household(report))
     filename = f"{report.title}.pdf".replace("/", "-")
     return FileResponse(
         default_storage.open(report.file.name, "rb"),

@@ -113,6 +113,8 @@ ROWS = {
     "cases:file_create": (NO_ARGS, (302, 200, 200, 200, 200, 200, 403, 403)),
     "cases:file_detail": (FILE_ARG, (302, 200, 404, 404, 200, 404, 200, 404)),
     "cases:file_history": (FILE_ARG, (302, 200, 404, 404, 200, 404, 200, 404)),
+    # The access log of a household: federation staff only.
+    "cases:file_access_log": (FILE_ARG, (302, 403, 404, 404, 403, 404, 200, 404)),
     "cases:file_update": (FILE_ARG, (302, 200, 404, 404, 200, 404, 302, 404)),
     "cases:plan_edit": (FILE_ARG, (302, 200, 404, 404, 200, 404, 302, 404)),
     "cases:file_tier": (FILE_ARG, (302, 302, 404, 404, 200, 404, 302, 404)),

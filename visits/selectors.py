@@ -366,7 +366,7 @@ def visit_get_for_user(*, user, pk: int) -> Visit:
 
 
 def attachment_get_for_user(*, user, pk: int) -> VisitAttachment:
-    return get_object_or_404(VisitAttachment.objects.visible_to(user), pk=pk)
+    return get_object_or_404(VisitAttachment.objects.visible_to(user).select_related("visit__file"), pk=pk)
 
 
 def flags_for_user(*, user, handled: bool = False) -> QuerySet:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.access import Action, record_access
 from cases.selectors import file_get_for_user
 from hardship.forms import report_service_error
 from hardship.pagination import keyset_page
@@ -91,12 +92,14 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = visit_get_for_user(user=request.user, pk=pk)
+    record_access(request, visit, Action.VIEW, visit.file.unit_id)
     return render(request, "visits/visit_detail.html", {"visit": visit, "file": visit.file})
 
 
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = attachment_for(user=request.user, pk=pk)
+    record_access(request, attachment, Action.EXPORT, attachment.visit.file.unit_id, file_id=attachment.visit.file_id)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

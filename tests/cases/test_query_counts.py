@@ -12,8 +12,9 @@ from tests.factories import HardshipFileFactory, MemberFactory
 pytestmark = pytest.mark.django_db
 
 LIST_MAX = 6
-# 12, and the relief panel of a filed file: its recent figures with their standards, and a waiting proposal.
-FILE_PAGE_MAX = 14
+# 12, and the relief panel of a filed file: its recent figures with their standards, and a waiting proposal;
+# and the access-log row the page writes.
+FILE_PAGE_MAX = 15
 
 
 def count_queries(client, url, **params) -> int:
