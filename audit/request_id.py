@@ -47,5 +47,7 @@ class RequestIdFilter(logging.Filter):
     """Adds `request_id` to every log record (empty outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id() or "-"
+        # Django logs a 4xx/5xx after the middleware has returned, with the request on the record.
+        request = getattr(record, "request", None)
+        record.request_id = current_request_id() or getattr(request, "request_id", "") or "-"
         return True

@@ -4,10 +4,11 @@ import re
 
 import django_filters
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from org.privacy import Field, full_view_unit_ids
 from org.scoping import scope_for
 
 from .models import Cause, HardshipFile, Tier
@@ -64,6 +65,7 @@ class FileFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.scope = scope_for(user)
+        self.user = user
         self.filters["tier"].extra["choices"] = _config_choices(Tier)
         self.filters["cause"].extra["choices"] = _config_choices(Cause)
         self.filters["unit"].extra["choices"] = self.scope.unit_choices()
@@ -86,7 +88,10 @@ class FileFilter(django_filters.FilterSet):
     def search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if ID_LIKE.match(value):
-            return qs.filter(id_number__startswith=value.upper())
+            # A prefix search where the reader sees ID numbers; elsewhere only the whole number matches,
+            # so a masked number cannot be read back digit by digit.
+            seen = full_view_unit_ids(self.user, Field.ID_NUMBER)
+            return qs.filter(Q(id_number__startswith=value.upper(), unit_id__in=seen) | Q(id_number=value.upper()))
         return qs.filter(name__startswith=value) if value else qs
 
     def in_unit(self, qs: QuerySet, name: str, value: str) -> QuerySet:

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 
 from hardship.versioned import bump, remember
 from org.models import Role
+from org.privacy import Field, full_view_unit_ids, mask
 from org.scoping import scope_for
 
 from .models import (
@@ -91,7 +92,7 @@ class FileRow:
     unit: str
     tier: str
     cause: str
-    per_capita_income: Decimal
+    per_capita_income: Decimal | str  # the mask where the reader may not see incomes
     status: str
     status_label: str
     review_due_on: dt.date | None
@@ -105,16 +106,25 @@ def file_rows_display(*, user, rows: list[dict]) -> list[FileRow]:
     causes = {c.pk: str(c) for c in config_items(Cause)}
     statuses = dict(FileStatus.choices)
     url = reverse("cases:file_detail", args=[0]).replace("/0/", "/{}/")
+    ids_in_full = full_view_unit_ids(user, Field.ID_NUMBER)
+    incomes_in_full = full_view_unit_ids(user, Field.INCOME)
+
+    def id_number(r):
+        return r["id_number"] if r["unit_id"] in ids_in_full else mask(Field.ID_NUMBER, r["id_number"])
+
+    def income(r):
+        return r["per_capita_income"] if r["unit_id"] in incomes_in_full else mask(Field.INCOME, r["per_capita_income"])
+
     return [
         FileRow(
             pk=r["pk"],
             url=url.format(r["pk"]),
             name=r["name"],
-            id_number=r["id_number"],
+            id_number=id_number(r),
             unit=units.get(r["unit_id"], ""),
             tier=tiers.get(r["tier_id"], "—"),
             cause=causes.get(r["primary_cause_id"], "—"),
-            per_capita_income=r["per_capita_income"],
+            per_capita_income=income(r),
             status=r["status"],
             status_label=str(statuses[r["status"]]),
             review_due_on=r["review_due_on"],

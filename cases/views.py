@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from audit.access import Action, record_access
 from hardship.forms import report_service_error
 from hardship.pagination import cursor_param, keyset_page
+from hardship.private_search import search_params, search_redirect
 from org.models import Unit
 from org.scoping import scope_for, units_visible_to
 
@@ -65,7 +66,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def file_list(request: HttpRequest) -> HttpResponse:
-    filterset = FileFilter(request.GET or None, queryset=file_list_for_user(user=request.user), user=request.user)
+    if request.method == "POST":
+        return search_redirect(request)  # no name or ID number in the URL
+    params = search_params(request)
+    filterset = FileFilter(params or None, queryset=file_list_for_user(user=request.user), user=request.user)
     page = None
     if not filterset.is_bound or filterset.is_valid():
         field, descending = filterset.sort_key()

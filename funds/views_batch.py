@@ -13,6 +13,7 @@ from cases.models import Tier
 from cases.selectors import config_items
 from hardship.forms import report_service_error
 from hardship.pagination import cursor_param
+from hardship.private_search import search_params, search_redirect
 from org.models import Unit
 from org.scoping import scope_for
 
@@ -105,9 +106,12 @@ def batch_create_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = batch_get_for_user(user=request.user, pk=pk)
-    status = request.GET.get("status", "")
+    if request.method == "POST":
+        return search_redirect(request)  # no name or ID number in the URL
+    params = search_params(request)
+    status = params.get("status", "")
     status = status if status in LINE_FILTERS else ""
-    text = request.GET.get("q", "")[:50]
+    text = params.get("q", "")[:50]
     page = lines_page(
         user=request.user, batch=batch, size=settings.HARDSHIP["PAGE_SIZE"], status=status, text=text,
         after=cursor_param(request, "after"), before=cursor_param(request, "before"),

@@ -23,6 +23,8 @@ class Field:
     HEALTH = "health"  # illnesses and disabilities, findings that describe them
     INCOME = "income"  # incomes, costs and per-capita figures
 
+    ALL = (ID_NUMBER, PHONE, HEALTH, INCOME)
+
 
 # Who needs each value in full: cadres visit and file, chairs verify and approve;
 # federation staff approve aid at their level and need the money figures, not the identity.
@@ -43,11 +45,27 @@ def full_view_roles(field: str) -> frozenset[str]:
     return DEFAULT_FULL_VIEW.get(field, frozenset())
 
 
-def can_see(user, field: str, unit: Unit) -> bool:
-    """True when `user` may read `field` of a household in `unit` in full. Fails closed."""
+def can_see(user, field: str, unit: Unit | int | None) -> bool:
+    """True when `user` may read `field` of a household in `unit` (a unit or its pk) in full. Fails closed."""
     if unit is None:
         return False
+    if isinstance(unit, int):
+        return unit in full_view_unit_ids(user, field)
     return bool(scope_for(user).roles_at(unit) & full_view_roles(field))
+
+
+def full_view_unit_ids(user, field: str) -> frozenset[int]:
+    """The units in the user's scope where `field` is shown in full: for lists, without a query per row."""
+    scope = scope_for(user)
+    paths = tuple(path for role in full_view_roles(field) for path in scope.role_paths.get(role, ()))
+    if not paths:
+        return frozenset()
+    return frozenset(pk for pk, path, _zh, _en in scope.units if path.startswith(paths))
+
+
+def fields_in_full(user, unit: Unit) -> list[str]:
+    """The sensitive fields `user` sees in full over `unit`, for a printed copy made for them."""
+    return [field for field in Field.ALL if can_see(user, field, unit)]
 
 
 def mask_id(number: str) -> str:

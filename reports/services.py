@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from hardship.pdf import css_string, render_pdf
 from notices.services import notification_create
 from org.models import Unit
+from org.privacy import fields_in_full
 from org.scoping import scope_for
 from outbox.services import outbox_add
 
@@ -76,6 +77,8 @@ def report_request(*, user, kind: str, unit: Unit, params: dict, regenerate: boo
     if not may_request(user=user, kind=kind, unit=unit):
         raise PermissionDenied(_("Your role does not allow this report for %(unit)s.") % {"unit": unit.name})
     language = translation.get_language() or settings.LANGUAGE_CODE
+    # A printed copy shows what its requester may see; it is reused only by readers who see as much.
+    params = {**params, "full": fields_in_full(user, unit)}
     key = report_key(kind=kind, unit=unit, params=params, language=language)
     if not regenerate and (existing := _reusable(key)):
         return existing, True
@@ -134,7 +137,8 @@ def _render(report: Report, token: str):
         raise ValueError(f"unknown report kind {report.kind}")
     fingerprint = data_fingerprint(report)
     context = spec.build(report, lambda pct: _progress(report, token, pct))
-    html = render_to_string(spec.template, {**_page_context(report), **context})
+    privacy = {"privacy_full": frozenset(report.params.get("full", ()))}
+    html = render_to_string(spec.template, {**_page_context(report), **context, **privacy})
     _progress(report, token, 70)
     rendered = render_pdf(html)
     _progress(report, token, 95)

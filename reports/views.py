@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from audit.access import Action, record_access
 from cases.selectors import file_list_for_user
 from hardship.pagination import cursor_param, keyset_page
+from org.privacy import fields_in_full
 
 from .annual import annual_figures, file_metric_q, subtree_unit_ids
 from .forms import AnnualSummaryForm, DrillForm, VisitRosterForm
@@ -98,6 +99,9 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(report)
     if not default_storage.exists(report.file.name):
         messages.error(request, _("The file of this report is no longer stored. Generate it again."))
+        return redirect(report)
+    if not set(report.params.get("full", ())) <= set(fields_in_full(request.user, report.unit)):
+        messages.error(request, _("This copy shows details your role may not see: print your own copy from the page."))
         return redirect(report)
     record_access(request, report, Action.PDF, report.unit_id, file_id=report_household(report))
     filename = f"{report.title}.pdf".replace("/", "-")
