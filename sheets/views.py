@@ -10,10 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.access import Action, record_access
 from cases.filters import FileFilter
 from cases.selectors import file_get_for_user, file_list_for_user, unit_choices_for_create
 from funds.forms import StatementFilterForm, aid_status_filter
 from funds.selectors import aid_filtered_for_user, fund_get_for_user
+from hardship.private_search import search_params
 from visits.selectors import visits_for_file
 
 from .columns import COLUMNS, template_help
@@ -46,18 +48,20 @@ def _back_with_filter_error(request: HttpRequest, to: str) -> HttpResponse:
 @login_required
 def export_files(request: HttpRequest) -> HttpResponse:
     _format(request)
-    params = request.GET.copy()
+    params = search_params(request)  # the search text waits in the session, never in the URL
     params.pop("format", None)
     filterset = FileFilter(params or None, queryset=file_list_for_user(user=request.user), user=request.user)
     if filterset.is_bound and not filterset.is_valid():
         return _back_with_filter_error(request, reverse("cases:file_list"))
     table = files_table(user=request.user, qs=filterset.qs, order=filterset.sort_key())
+    record_access(request, None, Action.EXPORT, object_type="cases.hardshipfile")
     return _download(request, table)
 
 
 @login_required
 def export_aid(request: HttpRequest) -> HttpResponse:
     qs = aid_filtered_for_user(user=request.user, status=aid_status_filter(request.GET))
+    record_access(request, None, Action.EXPORT, object_type="funds.aidrequest")
     return _download(request, aid_table(user=request.user, qs=qs))
 
 
@@ -67,12 +71,14 @@ def export_statement(request: HttpRequest, pk: int) -> HttpResponse:
     filters = StatementFilterForm(request.GET)
     if not filters.is_valid():
         return _back_with_filter_error(request, fund.get_absolute_url())
+    record_access(request, fund, Action.EXPORT)
     return _download(request, statement_table(fund=fund, filters=filters.cleaned_data))
 
 
 @login_required
 def export_visits(request: HttpRequest, pk: int) -> HttpResponse:
     hfile = file_get_for_user(user=request.user, pk=pk)
+    record_access(request, hfile, Action.EXPORT)
     table = visits_table(user=request.user, hfile=hfile, qs=visits_for_file(hfile=hfile))
     return _download(request, table)
 

@@ -173,3 +173,16 @@ def test_signed_in_pages_are_not_stored(client_for, cadre, file_a1):
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     for url in (reverse("cases:file_list"), reverse("dashboard"), reverse("visits:my_visits")):
         assert "no-store" in client_for(cadre).get(url)["Cache-Control"], url
+
+
+def test_exports_are_logged_and_filtered_by_the_search_token(client_for, cadre, file_a1, group_a1):
+    other = HardshipFileFactory(unit=group_a1)
+    client = client_for(cadre)
+    location = client.post(reverse("cases:file_list"), {"q": file_a1.id_number})["Location"]
+    token = location.split("s=")[1]
+    response = client.get(reverse("sheets:export_files"), {"s": token, "format": "csv"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert file_a1.name in body and other.name not in body
+    client.get(reverse("sheets:export_visits", args=[file_a1.pk]), {"format": "csv"})
+    rows = list(AccessLog.objects.order_by("pk").values_list("action", "object_type", "file_id"))
+    assert rows == [(Action.EXPORT, "cases.hardshipfile", None), (Action.EXPORT, "cases.hardshipfile", file_a1.pk)]
