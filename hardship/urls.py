@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", include("notices.urls")),
     path("reports/", include("reports.urls")),
     path("sheets/", include("sheets.urls")),
+    path("api/", include("api.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

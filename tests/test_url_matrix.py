@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.workflow import FileStatus
+from tests.api.matrix import API_ROWS
 from tests.cases.notice_helpers import notice_args, noticed_file_args, objection_args
 from tests.factories import HardshipFileFactory, MonitoringFlagFactory, VisitAttachmentFactory, VisitFactory
 from tests.funds.batch_helpers import approved_line_args, batch_args, batch_line_args, delivered_line_args
@@ -220,6 +221,7 @@ ROWS = {
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),
 }
+ROWS.update(API_ROWS)
 MATRIX = {name: (build, dict(zip(PERSONAS, statuses, strict=True))) for name, (build, statuses) in ROWS.items()}
 # Django's admin has its own staff check (tested in test_admin_is_for_staff_only).
 EXEMPT_NAMESPACES = {"admin"}

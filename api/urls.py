@@ -1,0 +1,32 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
+
+from . import token_views
+from .views.files import FileViewSet, MemberViewSet
+from .views.units import UnitViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("units", UnitViewSet, basename="unit")
+router.register("files", FileViewSet, basename="file")
+router.register("members", MemberViewSet, basename="member")
+
+v1 = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(urlconf="api.urls_schema"), name="schema"),
+    # The documentation pages are static shells (no data); the schema they load needs a signed-in user.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
+        name="docs",
+    ),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[AllowAny]), name="redoc"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("token/", token_views.token_page, name="token"),
+]

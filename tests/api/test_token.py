@@ -1,0 +1,49 @@
+"""The token page, token sign-in, and the documentation served without a CDN."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_creates_replaces_and_revokes_their_token(client_for, cadre):
+    client = client_for(cadre)
+    assert "You have no API token." in client.get(reverse("api:token")).content.decode()
+    client.post(reverse("api:token"), {"action": "create"})
+    first = Token.objects.get(user=cadre).key
+    page = client.get(reverse("api:token"))
+    assert first in page.content.decode() and page["Cache-Control"] == "private, no-store"
+    client.post(reverse("api:token"), {"action": "create"})
+    second = Token.objects.get(user=cadre).key
+    program = APIClient()
+    program.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert program.get(reverse("api:file-list")).status_code == 401
+    program.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert program.get(reverse("api:file-list")).status_code == 200
+    client.post(reverse("api:token"), {"action": "revoke"})
+    assert not Token.objects.filter(user=cadre).exists()
+    assert program.get(reverse("api:file-list")).status_code == 401
+
+
+def test_inactive_user_token_stops_working(api, cadre):
+    client = api.as_user(cadre)
+    cadre.is_active = False
+    cadre.save()
+    assert client.get(reverse("api:file-list")).status_code == 401
+
+
+def test_docs_are_served_from_static_files(client_for, cadre):
+    html = client_for(cadre).get(reverse("api:docs")).content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn" not in html.lower()
+    redoc = client_for(cadre).get(reverse("api:redoc")).content.decode()
+    assert "/static/drf_spectacular_sidecar/redoc/" in redoc and "cdn" not in redoc.lower()
+
+
+def test_schema_lists_the_api_and_needs_a_user(api, cadre):
+    assert api.get(reverse("api:schema")).status_code == 401
+    schema = api.as_user(cadre).get(reverse("api:schema"), HTTP_ACCEPT="application/json").json()
+    assert "/api/v1/files/{id}/" in schema["paths"]
+    assert "404" in schema["paths"]["/api/v1/files/{id}/"]["get"]["responses"]
