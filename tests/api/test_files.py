@@ -2,6 +2,8 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from cases.models import Cause, HardshipFile, Member, Tier
 from cases.workflow import FileStatus
@@ -115,7 +117,9 @@ def test_field_errors_in_chinese(api, cadre, group_a1):
     body = new_file_body(group_a1)
     del body["name"]
     errors = api.as_user(cadre, language="zh-hans").post(reverse("api:file-list"), body).json()
-    assert errors["name"] == ["该字段是必填项。"]
+    with translation.override("zh-hans"):
+        required = gettext("This field is required.")
+    assert errors["name"] == [required] and required != "This field is required."
 
 
 def test_duplicate_id_is_refused_by_the_service(api, cadre, group_a1, file_a1):
