@@ -54,6 +54,8 @@ MAX_LIST_QUERIES, MAX_FILE_QUERIES = 6, 12
 MIN_ADMIN_RATIO = 5
 DISTURBED_PCT = 15
 MAX_REMIND_S, MAX_REMIND_RSS_MB, MAX_BOARD_P50_MS = 60, 300, 50
+# --only names of the spreadsheet measurements (bench/sheets.py), and that script's steps.
+SHEETS_STEPS = {"sheets:export-csv": "export_csv", "sheets:export-xlsx": "export_xlsx", "sheets:import": "import"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -461,6 +463,10 @@ def main() -> int:
     if wanted is None or "reports:summary" in wanted:
         print(">> Reports: the annual summary and 500 cards as one PDF (bench/reports.py, results/reports.json)")
         subprocess.run([sys.executable, str(ROOT / "bench" / "reports.py")], check=True)  # noqa: S603
+    sheet_steps = [step for name, step in SHEETS_STEPS.items() if wanted is None or name in wanted]
+    if sheet_steps:
+        print(">> Spreadsheets: export 200,000 files, import 10,000 rows (bench/sheets.py, results/sheets.json)")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "sheets.py"), *sheet_steps], check=True)  # noqa: S603
     if not scenarios:
         return funds_failed
 

@@ -88,6 +88,7 @@ def run_import(*, sheet: Sheet, user, commit: bool, progress: Callable[[int], No
         _Saver(user=user, result=result).save_all(households, progress)
         if not commit or result.errors:
             transaction.set_rollback(True)
+    result.errors.sort(key=lambda e: e["row"] or 0)
     return result
 
 

@@ -178,3 +178,31 @@ def test_a_chair_of_another_branch_cannot_reach_a_sibling_branch_file(client_for
     user = UserFactory(roles=[(branch_a, Role.BRANCH_CHAIR)])
     HardshipFileFactory(unit=group_b1, name="张丁")
     assert _names(csv_rows(client_for(user).get(FILES, {"format": "csv", "status": "all"}))) == set()
+
+
+def test_aid_and_visit_exports_queries_do_not_grow_with_rows(
+    client_for, cadre, group_a1, django_assert_max_num_queries
+):
+    from funds.services import aid_request_create
+    from tests.funds.helpers import medical
+
+    client = client_for(cadre)
+    hfile = HardshipFileFactory(unit=group_a1, status=FileStatus.FILED, created_by=cadre)
+    fund = funded(group_a1, "90000.00")
+    aid_url, visits_url = reverse("sheets:export_aid"), reverse("sheets:export_visits", args=[hfile.pk])
+
+    def counts() -> tuple[int, int]:
+        with django_assert_max_num_queries(20) as aid:
+            csv_rows(client.get(aid_url, {"format": "csv"}))
+        with django_assert_max_num_queries(20) as visits:
+            csv_rows(client.get(visits_url, {"format": "csv"}))
+        return len(aid.captured_queries), len(visits.captured_queries)
+
+    aid_request_create(hfile=hfile, data=medical(fund, invoices=["A-0"]), by=cadre)
+    VisitFactory(file=hfile)
+    counts()  # warm the caches
+    few = counts()
+    for i in range(1, 8):
+        aid_request_create(hfile=hfile, data=medical(fund, invoices=[f"A-{i}"], duplicate_reason="再次"), by=cadre)
+    VisitFactory.create_batch(8, file=hfile)
+    assert counts() == few
