@@ -231,6 +231,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 HARDSHIP = {
+    # Closed files are anonymised this many years after closing (manage.py anonymise_closed_files).
+    "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "10")),
     # Files waiting for their annual review within this many days show as "due".
     "REVIEW_DUE_SOON_DAYS": int(os.environ.get("REVIEW_DUE_SOON_DAYS", "30")),
     # Default length of the post-relief transition period (Yunnan: five years).
