@@ -366,9 +366,33 @@ def aid_request_submit(*, request: AidRequest, by, comment: str = "") -> AidRequ
         raise ValidationError(_("No approval chain is configured for this aid type; ask an administrator."))
     before, request.status = request.status, AidStatus.IN_APPROVAL
     _set_level(request, chain, 1)
+    _skip_own_levels(request, by)
     request.save()
-    _record(request, AidAction.SUBMIT, by, before=before, comment=comment, level=1)
+    _record(request, AidAction.SUBMIT, by, before=before, comment=comment, level=request.level)
     return request
+
+
+def _skip_own_levels(request: AidRequest, by) -> None:
+    """Start the request above a level where only its requester could decide: nobody approves their own request.
+
+    A branch chair's request, in a branch with no other chair, goes straight to the level above the
+    branch (where escalation would move it after days of waiting for nobody); with a second chair in
+    the branch it stays, for that chair to decide.
+    """
+    from .aid_notices import approvers_of  # the notices build on this module
+    from .escalation import escalation_target
+
+    people = [p for p in (by, request.created_by) if p is not None]
+    while any(request.approver_role in scope_for(p).roles_at(request.approver_unit) for p in people) and not (
+        approvers_of(request) - {p.pk for p in people}
+    ):
+        target = escalation_target(request)
+        if target is None:
+            raise ValidationError(
+                _("You would be the approver of your own request at every level; ask a colleague to submit it.")
+            )
+        request.level, step, request.approver_unit = target
+        request.approver_role = step.role
 
 
 @transaction.atomic

@@ -110,8 +110,10 @@ def test_reject_and_return_need_a_reason_and_record_it(household, fund, cadre, b
 # Separation of duties, scope and delegation.
 
 
-def test_chair_cannot_approve_own_request(household, fund, branch_chair):
+def test_chair_cannot_approve_own_request(household, fund, branch_chair, branch_a):
+    UserFactory(roles=[(branch_a, Role.BRANCH_CHAIR)])  # a second chair: the request waits at the branch for them
     request = submitted(household, fund, branch_chair)
+    assert request.approver_unit == branch_a
     with pytest.raises(PermissionDenied, match="they made"):
         aid_request_decide(request=request, action="approve", by=branch_chair)
 

@@ -140,3 +140,33 @@ def test_runs_at_the_same_time_escalate_each_request_once(group_a1, rich_fund, c
     assert Notification.objects.filter(user=federation_staff, kind="aid.waiting").count() == 3
     assert {r.level for r in AidRequest.objects.filter(pk__in=[r.pk for r in requests])} == {2}
     assert Decimal(Notification.objects.filter(kind="aid.waiting").first().params["amount"]) == Decimal("1500.00")
+
+
+def test_a_chairs_own_request_starts_above_the_branch(group_a1, rich_fund, branch_chair, federation_staff, federation):
+    """The branch chair may not approve what they asked for: the request goes straight to the federation."""
+    data = medical(rich_fund, "1500.00", ["INV-1"], justification="asked for by the chair")
+    request = aid_request_create(hfile=filed_household(group_a1), data=data, by=branch_chair)
+    request = aid_request_submit(request=complete_evidence(request, branch_chair), by=branch_chair)
+    assert (request.level, request.approver_role, request.approver_unit) == (2, Role.FEDERATION_STAFF, federation)
+    assert request.decisions.get(action=AidAction.SUBMIT).level == 2
+    request = aid_request_decide(request=request, action="approve", by=federation_staff)
+    assert request.status == AidStatus.APPROVED
+    assert_ledger_consistent()
+
+
+def test_a_request_whose_requester_holds_every_level_is_refused(group_a1, rich_fund, branch_chair, federation):
+    """A chair who is also the only federation staff would approve at every level: submitting says so, changes
+    nothing."""
+    from django.core.exceptions import ValidationError
+
+    from org.models import Membership
+
+    Membership.objects.filter(role=Role.FEDERATION_STAFF).delete()  # the funds' keeper among them
+    Membership.objects.create(user=branch_chair, unit=federation, role=Role.FEDERATION_STAFF)
+    branch_chair = type(branch_chair).objects.get(pk=branch_chair.pk)  # a new sign-in: the scope with the new role
+    data = medical(rich_fund, "1500.00", ["INV-1"], justification="asked for by the chair")
+    request = aid_request_create(hfile=filed_household(group_a1), data=data, by=branch_chair)
+    with pytest.raises(ValidationError, match="approver of your own request"):
+        aid_request_submit(request=complete_evidence(request, branch_chair), by=branch_chair)
+    request.refresh_from_db()
+    assert request.status == AidStatus.DRAFT and not request.decisions.filter(action=AidAction.SUBMIT).exists()
