@@ -82,7 +82,9 @@ def _unit_or_role_changed(**kwargs) -> None:
 
 
 def _compute_scope(user) -> Scope:
-    held = list(Membership.objects.filter(user=user, unit__is_active=True).values_list("role", "unit__path"))
+    # Only roles the code knows grant a scope: a row left behind by a removed role reaches nothing.
+    memberships = Membership.objects.filter(user=user, unit__is_active=True, role__in=Role.values)
+    held = list(memberships.values_list("role", "unit__path"))
     if not held:
         return EMPTY_SCOPE
     role_paths: dict[str, tuple[str, ...]] = {}
