@@ -18,13 +18,13 @@ from django.utils import timezone, translation
 
 from cases.models import Cause, HardshipFile, Tier
 from cases.selectors import config_items
-from cases.workflow import FileStatus
 from funds.models import HELD_ACCOUNTS, AidDecision, AidRequest, AidType, Fund, TransactionKind
 from funds.workflow import AidAction, AidStatus
 from hardship.money import MoneySum
 from org.models import Unit
 from visits.models import Outcome, Visit
-from visits.selectors import holiday_visited_q, holidays_closing_in, period_ends_q, visited_now_q
+
+from .compliance import compliance_by_branch
 
 FILE_METRICS = ("at_start", "filed", "relieved", "closed", "at_end")
 AID_METRICS = ("requested_n", "requested", "approved_n", "approved", "paid_n", "paid")
@@ -157,44 +157,6 @@ def _rows(rows, key: str, names: dict, metrics: tuple[str, ...], *, order: list)
 # --- visits --------------------------------------------------------------------------------------
 
 
-def _obligated_q(month: dt.date) -> Q:
-    # As visits.selectors.obligated_files: filed households, and relieved ones in their transition period.
-    return Q(status=FileStatus.FILED) | Q(status=FileStatus.RELIEVED, transition_ends_on__gte=month)
-
-
-def _months(year: int, today: dt.date) -> list[dt.date]:
-    """The year's months whose obligations have started (all twelve for a past year)."""
-    return [m for m in (dt.date(year, i, 1) for i in range(1, 13)) if m <= today]
-
-
-def _required_aggregates(year: int, today: dt.date) -> dict:
-    """Visits required and required visits made, month by month, as conditional counts."""
-    aggregates = {}
-    for month in _months(year, today):
-        owed = _obligated_q(month)
-        ends = owed & period_ends_q(month)
-        aggregates[f"r{month.month}"] = Count("pk", filter=ends)
-        aggregates[f"m{month.month}"] = Count("pk", filter=ends & visited_now_q(month))
-        for i, holiday in enumerate(holidays_closing_in(month)):
-            aggregates[f"hr{month.month}_{i}"] = Count("pk", filter=owed)
-            aggregates[f"hm{month.month}_{i}"] = Count("pk", filter=owed & holiday_visited_q(holiday))
-    return aggregates
-
-
-def _required(files: QuerySet, unit: Unit, year: int, today: dt.date) -> dict[str, dict[str, int]]:
-    """branch path -> {"required", "made"} for the year (one query)."""
-    aggregates = _required_aggregates(year, today)
-    if not aggregates:
-        return {}
-    rows = files.annotate(branch=_branch("unit__path", unit)).order_by().values("branch").annotate(**aggregates)
-    out = {}
-    for row in rows:
-        required = sum(v for k, v in row.items() if k.startswith(("r", "hr")) and k != "branch")
-        made = sum(v for k, v in row.items() if k.startswith(("m", "hm")))
-        out[row["branch"]] = {"required": required, "made": made}
-    return out
-
-
 def _visit_counts(year: int) -> dict:
     start, end = year_bounds(year)
     in_year = Q(visited_on__gte=start, visited_on__lt=end)
@@ -207,7 +169,7 @@ def _visits(visits: QuerySet, files: QuerySet, unit: Unit, year: int, today: dt.
     outcomes = visits.order_by().values("outcome").annotate(**aggregates).order_by()
     per_unit = visits.annotate(branch=_branch("file__unit__path", unit)).order_by().values("branch")
     per_unit = {row["branch"]: row for row in per_unit.annotate(**aggregates)}
-    required = {"cur": _required(files, unit, year, today), "prev": _required(files, unit, year - 1, today)}
+    required = compliance_by_branch(files, _branch("unit__path", unit), year, today)
     by_unit = []
     for branch, (zh, en) in names["branches"].items():
         row = per_unit.get(branch, {})

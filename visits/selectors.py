@@ -7,10 +7,12 @@ number of queries for 10 households or 100,000.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import GreaterThan
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.shortcuts import get_object_or_404
@@ -119,6 +121,21 @@ def visited_now_q(month: dt.date) -> Q:
     q = Q(pk__in=[])
     for which, every, _since in _groups():
         q |= which & _visit_between(*period_bounds(month, every))
+    return q
+
+
+def longest_period() -> int:
+    """The longest visiting period in months, of any tier or of relieved households."""
+    return max(every for _which, every, _since in _groups())
+
+
+def visited_in_mask_q(month: dt.date, mask, bit_of: Callable[[dt.date], int]) -> Q:
+    """As visited_now_q, read from `mask`, a bit mask of the months visited (month -> bit: `bit_of`)."""
+    q = Q(pk__in=[])
+    for which, every, _since in _groups():
+        start, end = period_bounds(month, every)
+        bits = sum(1 << bit_of(add_months(start, i)) for i in range(every))
+        q |= which & Q(GreaterThan(mask.bitand(bits), 0))
     return q
 
 
