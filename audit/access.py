@@ -7,8 +7,6 @@ Pass the object that was read (or None with `object_type`/`object_id` for a refu
 the household and the unit are taken from it when it has them. Never pass a value.
 """
 
-from django.http import HttpRequest
-
 from .models import AccessLog, Action
 from .request_id import current_request_id
 
@@ -28,7 +26,8 @@ def record_access(
     file_id: int | None = None,
 ) -> AccessLog | None:
     """Append one row to the access log; an anonymous visitor reads nothing and is not logged."""
-    user = request_or_user.user if isinstance(request_or_user, HttpRequest) else request_or_user
+    # A Django request, a REST framework request (which wraps one) or a user.
+    user = getattr(request_or_user, "user", request_or_user)
     if not getattr(user, "is_authenticated", False):
         return None
     if obj is not None:

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from audit.access import Action, record_access
 from cases.filters import FileFilter
 from cases.forms import HardshipFileForm, MemberForm, MemberFormSet
 from cases.models import FileCause, HardshipFile, Member
@@ -79,10 +80,12 @@ class FileViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(parameters=FILTERS)
     def list(self, request, *args, **kwargs):
+        record_access(request, None, Action.API, object_type="cases.hardshipfile")
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, pk: int) -> Response:
         hfile = self._detail(pk)
+        record_access(request, hfile, Action.API)
         return Response(FileDetailSerializer(hfile, context=self.get_serializer_context()).data)
 
     @extend_schema(request=FileWrite, responses={201: FileDetailSerializer})
@@ -130,6 +133,7 @@ class FileViewSet(mixins.ListModelMixin, ApiViewSet):
         hfile = file_get_for_user(user=self.user, pk=pk)
         context = {**self.get_serializer_context(), "unit": hfile.unit}
         if request.method == "GET":
+            record_access(request, hfile, Action.API)
             return Response(MemberSerializer(hfile.members.all(), many=True, context=context).data)
         _require_edit(self.user, hfile)
         before = set(hfile.members.values_list("pk", flat=True))
@@ -185,7 +189,10 @@ class MemberViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         return Member.objects.visible_to(self.user).select_related("file__unit")
 
     def get_object(self) -> Member:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        member = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        if self.action == "retrieve":
+            record_access(self.request, member, Action.API, member.file.unit_id)
+        return member
 
     @extend_schema(request=MemberPatch, responses=MemberSerializer)
     def partial_update(self, request, pk: int) -> Response:
