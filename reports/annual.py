@@ -8,10 +8,12 @@ computed or read back from a finalised snapshot.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, DateTimeField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone, translation
@@ -165,10 +167,12 @@ def _visit_counts(year: int) -> dict:
 
 def _visits(visits: QuerySet, files: QuerySet, unit: Unit, year: int, today: dt.date, names: dict) -> dict:
     aggregates = _both_years(_visit_counts, year)
-    total = visits.aggregate(**aggregates)
-    outcomes = visits.order_by().values("outcome").annotate(**aggregates).order_by()
+    made = {k: v for k, v in aggregates.items() if k in ("made", "prev_made")}
+    outcomes = visits.order_by().values("outcome").annotate(**made).order_by()
     per_unit = visits.annotate(branch=_branch("file__unit__path", unit)).order_by().values("branch")
     per_unit = {row["branch"]: row for row in per_unit.annotate(**aggregates)}
+    # A household is under one branch only: the totals (distinct households too) add up the branches.
+    total = {k: sum(row[k] for row in per_unit.values()) for k in aggregates}
     required = compliance_by_branch(files, _branch("unit__path", unit), year, today)
     by_unit = []
     for branch, (zh, en) in names["branches"].items():
@@ -307,16 +311,33 @@ def annual_figures(*, unit: Unit, year: int, progress: Callable[[int], None] = l
         "relief_target": relief_target(),
         "computed_at": timezone.now().isoformat(timespec="seconds"),
     }
-    figures["files"] = _files(files, unit, year, names)
-    progress(25)
-    visits = Visit.objects.filter(file__unit_id__in=unit_ids)
-    figures["visits"] = _visits(visits, files, unit, year, today, names)
-    progress(45)
-    figures["aid"] = _aid(AidRequest.objects.filter(file__unit_id__in=unit_ids), year, names)
-    progress(55)
-    figures["funds"] = _funds(Fund.objects.filter(unit_id__in=unit_ids), year)
-    progress(60)
+    with _without_jit():
+        figures["files"] = _files(files, unit, year, names)
+        progress(25)
+        visits = Visit.objects.filter(file__unit_id__in=unit_ids)
+        figures["visits"] = _visits(visits, files, unit, year, today, names)
+        progress(45)
+        figures["aid"] = _aid(AidRequest.objects.filter(file__unit_id__in=unit_ids), year, names)
+        progress(55)
+        figures["funds"] = _funds(Fund.objects.filter(unit_id__in=unit_ids), year)
+        progress(60)
     return figures
+
+
+@contextmanager
+def _without_jit() -> Iterator[None]:
+    """PostgreSQL's JIT compiles each of these one-off aggregates with dozens of conditional counts for longer
+    than it runs them (9.7 s of 21 s for the compliance query over 200,000 households): off for the summary."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
 
 
 def has_data(figures: dict) -> bool:
