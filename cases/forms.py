@@ -1,7 +1,6 @@
 """Validation and layout of the hardship file forms."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from org.people import display_name
 
 from .idcard import normalize, parse_resident_id
-from .models import MAX_HELPERS, Cause, Guarantee, HardshipFile, MeasureHeading, Member, Tier
+from .models import MAX_HELPERS, Cause, Guarantee, HardshipFile, MeasureHeading, Member, Tier, validate_phone
 from .relief_models import ReliefBasis
 from .review_models import ReviewOutcome
 from .selectors import helper_choices_for_user, unit_choices_for_create
@@ -25,7 +24,6 @@ from .services import MEMBER_FIELDS, MemberData, add_years
 from .workflow import CloseReason, FileAction, FileKind, HandoverReason
 
 YEAR_COSTS = ("medical_costs", "schooling_costs", "disaster_losses", "hardship_costs")
-PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -178,8 +176,7 @@ class HardshipFileForm(CardFiguresForm):
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()
-        if phone and not PHONE.match(phone):
-            raise ValidationError(_("Enter a phone number of 7 to 20 digits."))
+        validate_phone(phone)
         return phone
 
     def service_data(self) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Hardship files ("one family, one file"), their members, causes, tiers and plans."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,6 +24,15 @@ from .relief_models import IncomeObservation, ReliefProposal, ReliefRule  # noqa
 from .review_models import AnnualReview  # noqa: F401 (registered with the app)
 from .transfer.models import FileTransfer  # noqa: F401 (registered with the app)
 from .workflow import CloseReason, FileAction, FileKind, FileRecord, FileStatus, HandoverReason
+
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
+
+
+def validate_phone(value: str) -> None:
+    """A landline or mobile number: digits, spaces and dashes, an optional leading +."""
+    if value and not PHONE.match(value):
+        raise ValidationError(_("Enter a phone number of 7 to 20 digits."), code="phone")
+
 
 ID_NUMBER_MAX = 18
 
@@ -312,9 +322,12 @@ class HardshipFile(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    # One more on every save: the offline visit app sends back the version its copy was based on (a timestamp
+    # is not enough: two saves may share one, and clocks differ between servers).
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     history = HistoricalRecords(
-        excluded_fields=["updated_at", "tier_basis"], history_change_reason_field=models.TextField(null=True)
+        excluded_fields=["updated_at", "tier_basis", "version"], history_change_reason_field=models.TextField(null=True)
     )
     objects = HardshipFileQuerySet.as_manager()
 
@@ -352,6 +365,13 @@ class HardshipFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        # Writers hold the row lock (select_for_update) in the services, so the increment cannot race.
+        self.version += 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("cases:file_detail", args=[self.pk])

@@ -31,6 +31,7 @@ from .models import (
     PlanMeasure,
     Tier,
     TierRule,
+    validate_phone,
 )
 from .notice import filing_blocker
 from .workflow import (
@@ -294,6 +295,35 @@ def file_save(
     from .relief import income_observe_card
 
     income_observe_card(hfile=hfile, by=by)
+    return hfile
+
+
+CONTACT_FIELDS = ("phone", "address")
+
+
+@transaction.atomic
+def file_update_contact(*, hfile: HardshipFile, by, changes: dict[str, str], reason: str = "") -> HardshipFile:
+    """Change a household's phone or address alone (learnt at a visit), under the row lock, with history."""
+    hfile = HardshipFile.objects.select_for_update().select_related("unit").get(pk=hfile.pk)
+    if not can_edit(hfile.status, scope_for(by).roles_at(hfile.unit)):
+        raise PermissionDenied(_("You may not change this file in its current state."))
+    errors = {}
+    for name, value in changes.items():
+        if name not in CONTACT_FIELDS:
+            raise ValueError(name)
+        value = value.strip()
+        try:
+            HardshipFile._meta.get_field(name).run_validators(value)
+            if name == "phone":
+                validate_phone(value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+        setattr(hfile, name, value)
+    if errors:
+        raise ValidationError(errors)
+    hfile._history_user = by
+    hfile._change_reason = reason
+    hfile.save(update_fields=[*changes, "updated_at"])
     return hfile
 
 

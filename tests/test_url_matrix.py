@@ -155,6 +155,14 @@ ROWS = {
         (302, 200, 404, 404, 200, 404, 200, 404),
     ),
     "visits:flag_handle": (lambda f: [MonitoringFlagFactory(file=f).pk], (302, 200, 404, 404, 200, 404, 302, 404)),
+    # The installable visits app: manifest and service worker hold no data; the phone's endpoints answer JSON
+    # (401 for anonymous), sync and conflict resolution are POST only (their own tests check scope).
+    "visits:offline_manifest": (NO_ARGS, (200,) * 8),
+    "visits:offline_worker": (NO_ARGS, (200,) * 8),
+    "visits:offline_form": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "visits:offline_households": (NO_ARGS, (401, 200, 200, 200, 200, 200, 200, 200)),
+    "visits:offline_sync": (NO_ARGS, (405,) * 8),
+    "visits:offline_conflict_resolve": (lambda f: [1], (405,) * 8),
     # Funds: a fund of group A1 holding money. Cadres see their unit's funds read-only (403 on moving money).
     "funds:fund_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "funds:fund_detail": (fund_args, (302, 200, 404, 404, 200, 404, 200, 404)),

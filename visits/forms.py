@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import validate_phone
 from cases.selectors import helper_choices_for_user
 from org.people import display_name
 
@@ -101,3 +102,41 @@ class FlagHandleForm(forms.Form):
     note = forms.CharField(
         label=_("How it was handled"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), strip=True
     )
+
+
+class OfflineVisitForm(VisitForm):
+    """A visit recorded on a phone offline, as it arrives in a sync: the visit form's fields, the record's
+    key and the file's version, the household facts changed at the visit and what the phone showed before.
+
+    A fact is changed only when the record names it (`phone`, `address`; `household_income` as on the form).
+    """
+
+    key = forms.UUIDField()
+    file = forms.IntegerField(min_value=1)
+    version = forms.IntegerField(min_value=0)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    base_phone = forms.CharField(max_length=20, required=False, strip=False)
+    base_address = forms.CharField(max_length=200, required=False, strip=False)
+    base_income = forms.DecimalField(required=False, max_digits=14, decimal_places=2)
+
+    CHANGES = ("phone", "address")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["attachments"]  # photos are added to the visit once online
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        validate_phone(phone)
+        return phone
+
+    def changes(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in self.CHANGES if name in self.data}
+
+    def base(self) -> dict[str, Any]:
+        return {
+            "phone": self.cleaned_data["base_phone"],
+            "address": self.cleaned_data["base_address"],
+            "household_income": self.cleaned_data["base_income"],
+        }

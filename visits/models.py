@@ -116,6 +116,8 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Made on the phone for a visit recorded offline: the same visit synced twice is stored once.
+    offline_key = models.UUIDField(_("offline key"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
     objects = VisitQuerySet.as_manager()
@@ -127,6 +129,9 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["file", "visited_on"], name="visit_file_date"),
             models.Index(fields=["visited_on"], name="visit_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["offline_key"], name="visit_offline_key_once"),
         ]
 
     def __str__(self) -> str:
@@ -182,6 +187,65 @@ class VisitAttachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class Fact(models.TextChoices):
+    """The household facts a visit recorded offline may change on the file."""
+
+    PHONE = "phone", _("phone")
+    ADDRESS = "address", _("address")
+    INCOME = "household_income", _("household income this month")
+
+
+class Resolution(models.TextChoices):
+    THEIRS = "theirs", _("Kept what is on file")
+    MINE = "mine", _("Kept the visit's value")
+
+
+class ConflictQuerySet(ScopedQuerySet):
+    scope_field = "file__unit"
+
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class OfflineConflict(models.Model):
+    """A household fact changed offline at a visit while someone else changed it on the file: the cadre decides."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="conflicts")
+    file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="offline_conflicts")
+    fact = models.CharField(_("fact"), max_length=20, choices=Fact.choices)
+    # For the household income: the month it was for.
+    month = models.DateField(_("month"), null=True, blank=True)
+    base = models.CharField(_("on the phone before the visit"), max_length=200, blank=True)
+    theirs = models.CharField(_("on file"), max_length=200, blank=True)
+    mine = models.CharField(_("from the visit"), max_length=200, blank=True)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    resolution = models.CharField(_("resolution"), max_length=10, choices=Resolution.choices, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ConflictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("offline conflict")
+        verbose_name_plural = _("offline conflicts")
+        ordering = ["raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "fact"], name="offlineconflict_one_per_fact"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="")
+                | (Q(resolved_at__isnull=False) & ~Q(resolution="")),
+                name="offlineconflict_resolved_with_choice",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["raised_by"], condition=Q(resolved_at__isnull=True), name="offlineconflict_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_fact_display()} · {self.file_id}"
 
 
 class FlagReason(models.TextChoices):

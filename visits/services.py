@@ -34,6 +34,7 @@ VISIT_FIELDS = (
     "notes",
     "condolence_money",
     "goods",
+    "offline_key",
 )
 
 

@@ -30,6 +30,7 @@ from .selectors import (
     visits_for_file,
 )
 from .services import flag_handle, visit_record
+from .sync import conflicts_for_user
 
 
 def _cursor(request: HttpRequest, name: str) -> int | None:
@@ -47,7 +48,8 @@ def _page(request: HttpRequest, qs, field: str):
 def my_visits(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("all") != "1"
     board = visit_board_for_user(user=request.user, today=timezone.localdate(), mine=mine)
-    return render(request, "visits/visit_board.html", {"board": board, "mine": mine})
+    context = {"board": board, "mine": mine, "conflicts": conflicts_for_user(user=request.user)}
+    return render(request, "visits/visit_board.html", context)
 
 
 @login_required

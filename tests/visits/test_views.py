@@ -36,8 +36,9 @@ def form_data(visitors, **overrides) -> dict:
     return data
 
 
-# Session, user and the board in one query, whatever the number of households (the badge is cached).
-MY_VISITS_QUERIES = 3
+# Session, user, the board in one query, whatever the number of households (the badge is cached), and the
+# cadre's offline conflicts still to resolve.
+MY_VISITS_QUERIES = 4
 
 
 def queries(client, url, **params) -> int:

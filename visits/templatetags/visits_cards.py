@@ -75,7 +75,8 @@ def due_rows(rows: list, section: str, tone: str) -> str:
         if section != "done" or row.holiday_pending:
             button = f'<a class="btn btn-{tone} btn-record" href="{esc(row.record_url)}">{record}</a>'
         html.append(
-            '<li class="d-flex justify-content-between align-items-center gap-2 py-2 border-top"><div>'
+            '<li class="d-flex justify-content-between align-items-center gap-2 py-2 border-top" '
+            f'data-file="{row.pk}"><div>'
             f'<a href="{esc(row.url)}" class="fw-semibold">{esc(row.name)}</a>{badges}'
             f'<div class="small text-body-secondary">{where}</div>'
             f'<div class="small text-body-secondary">{last_visit}: {last}</div></div>{button}</li>'
