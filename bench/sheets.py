@@ -178,8 +178,8 @@ def _import_sheet() -> bytes:
     with translation.override("zh-hans"):
         sheet.append([str(BY_KEY[k].label) for k in keys])
     for i in range(IMPORT_HOUSEHOLDS):
-        # Born from 2001: the bench dataset's workers were born 1962-2000, so no number is already on file.
-        worker = resident_id(i, birth=dt.date(2001, 1, 1) + dt.timedelta(days=i % 2000))
+        # Born 1940-1953, one a day: the bench dataset's workers were born 1962-2000, so no number is on file.
+        worker = resident_id(i, birth=dt.date(1940, 1, 1) + dt.timedelta(days=i))
         income, member_income = str(rng.randint(800, 3000)), str(rng.randint(0, 1500))
         sheet.append(["铸造小组", "", "本人", f"导入{i}", worker, "", income, "大病，收入低"])
         sheet.append(["铸造小组", worker, "配偶", f"导入{i}家属", "", rng.randint(25, 70), member_income, ""])

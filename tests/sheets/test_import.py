@@ -336,3 +336,19 @@ def test_a_large_file_runs_as_a_task_and_reports_progress(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("sheets:import_confirm", args=[job.pk]))
     assert HardshipFile.objects.count() == 1
+
+
+@override_settings(HARDSHIP={**__import__("django.conf").conf.settings.HARDSHIP, "IMPORT_MAX_BYTES": 2000})
+def test_a_workbook_that_inflates_far_past_its_size_is_refused_unopened(client_for, cadre):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/sharedStrings.xml", "0" * 200_000)
+    assert len(out.getvalue()) < 2000
+
+    response = client_for(cadre).post(START, {"file": SimpleUploadedFile("files.xlsx", out.getvalue())})
+
+    assert "far larger once unpacked" in response.content.decode()
+    assert not ImportJob.objects.exists()
