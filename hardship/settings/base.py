@@ -283,7 +283,7 @@ HARDSHIP = {
     # from which its check and import run in a Celery worker (with progress) rather than in the request.
     "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "20000")),
     "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
-    "IMPORT_ASYNC_ROWS": int(os.environ.get("IMPORT_ASYNC_ROWS", "1000")),
+    "IMPORT_ASYNC_ROWS": int(os.environ.get("IMPORT_ASYNC_ROWS", "200")),
     # The outbox (outbox app): seconds a web request waits for the broker before leaving its task calls
     # to the sweep, seconds it then leaves the broker alone, messages published per sweep batch, and
     # days a sent message is kept.
