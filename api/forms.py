@@ -28,16 +28,17 @@ def _wrong_shape(field: forms.Field, value: Any) -> bool:
 
 
 def payload(data, fields: dict[str, forms.Field]) -> dict[str, Any]:
-    """The body as form data: a QueryDict (multipart) keeps its lists; JSON values are checked for shape."""
+    """The body as a dict of form data: a multipart body's lists kept for multiple fields; JSON checked for shape."""
     if hasattr(data, "getlist"):
-        return data
+        multiple = {name for name, field in fields.items() if isinstance(field, MULTIPLE)}
+        return {name: data.getlist(name) if name in multiple else data.get(name) for name in data if name in fields}
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
     errors = {name: [_("This value has the wrong type.")] for name, value in data.items()
               if name in fields and _wrong_shape(fields[name], value)}  # fmt: skip
     if errors:
         raise ValidationError(errors)
-    return {name: ("" if value is None else value) for name, value in data.items()}
+    return {name: ("" if value is None else value) for name, value in data.items() if name in fields}
 
 
 def current_values(form: forms.BaseForm) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def validate(form: forms.BaseForm) -> dict[str, Any]:
 
 
 def _choices(field: forms.Field) -> list | None:
-    choices = [value for value, _label in getattr(field, "choices", []) if value != ""]
+    choices = [(value, label) for value, label in getattr(field, "choices", []) if value != ""]
     return choices or None
 
 

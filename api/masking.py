@@ -5,7 +5,20 @@ from rest_framework import serializers
 from org.privacy import can_see, mask
 
 
-class MaskedSerializer(serializers.ModelSerializer):
+class ReadSerializer(serializers.ModelSerializer):
+    """A read-only model serializer whose choice fields allow the empty value a blank model field may hold."""
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        model_fields = {f.name: f for f in self.Meta.model._meta.get_fields() if hasattr(f, "blank")}
+        for name, field in fields.items():
+            source = model_fields.get(field.source or name)  # bound later: `source` is None when unset
+            if isinstance(field, serializers.ChoiceField) and source is not None and source.blank:
+                field.allow_blank = True  # DRF drops it from read-only fields
+        return fields
+
+
+class MaskedSerializer(ReadSerializer):
     """Serializes as usual, then masks each field in `masked` ({name: privacy field}) unless the caller may see it.
 
     Read-only: writes go through the pages' forms and the services. Masked values are strings (a masked

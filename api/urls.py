@@ -1,11 +1,15 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from . import token_views
+from .views.aid import AidRequestViewSet
+from .views.base import NoSuchEndpoint
 from .views.files import FileViewSet, MemberViewSet
+from .views.inbox import NotificationViewSet, ReportViewSet
 from .views.units import UnitViewSet
+from .views.visits import AttachmentViewSet, VisitViewSet
 
 app_name = "api"
 
@@ -13,6 +17,11 @@ router = SimpleRouter()
 router.register("units", UnitViewSet, basename="unit")
 router.register("files", FileViewSet, basename="file")
 router.register("members", MemberViewSet, basename="member")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("aid-requests", AidRequestViewSet, basename="aid-request")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("reports", ReportViewSet, basename="report")
 
 v1 = [
     path("", include(router.urls)),
@@ -24,6 +33,7 @@ v1 = [
         name="docs",
     ),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[AllowAny]), name="redoc"),
+    re_path(r"", NoSuchEndpoint.as_view()),
 ]
 
 urlpatterns = [

@@ -1,6 +1,10 @@
 """What every API view shares: numeric ids in URLs, the caller's user, and the JSON body as form data."""
 
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 NUMERIC = r"[0-9]{1,18}"
 
@@ -11,3 +15,20 @@ class ApiViewSet(viewsets.GenericViewSet):
     @property
     def user(self):
         return self.request.user
+
+    def paged(self, queryset, serializer_class) -> Response:
+        """One keyset page of `queryset` serialized with `serializer_class`."""
+        page = self.paginate_queryset(queryset)
+        context = self.get_serializer_context()
+        return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
+
+
+class NoSuchEndpoint(APIView):
+    """Any other address under /api/v1/ (an id that is not a number, say): a JSON 404 like every API refusal."""
+
+    permission_classes = [AllowAny]
+    schema = None
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound

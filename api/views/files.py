@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from audit.access import Action, record_access
@@ -21,7 +22,9 @@ from org.scoping import units_visible_to
 from ..errors import NON_FIELD, form_errors
 from ..forms import current_values, form_serializer, payload, validate
 from ..serializers import FileDetailSerializer, FileListSerializer, MemberSerializer
+from ..serializers_work import VisitSerializer
 from .base import ApiViewSet
+from .visits import VisitUpload, VisitWrite, visit_create, visits_queryset
 
 FileWrite = form_serializer("FileWrite", HardshipFileForm)
 FilePatch = form_serializer("FilePatch", HardshipFileForm, exclude=("unit", "kind"), partial=True)
@@ -140,6 +143,21 @@ class FileViewSet(mixins.ListModelMixin, ApiViewSet):
         member_change(hfile, self.user, values=payload(request.data, MemberForm.base_fields))
         member = hfile.members.exclude(pk__in=before).get()
         return Response(MemberSerializer(member, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], request=None, responses=VisitSerializer(many=True), tags=["visits"])
+    @extend_schema(
+        methods=["POST"],
+        request={"application/json": VisitWrite, "multipart/form-data": VisitUpload},
+        responses={201: VisitSerializer},
+        tags=["visits"],
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser, MultiPartParser])
+    def visits(self, request, pk: int) -> Response:
+        """The household's visits, newest first; POST records one (the visit form's rules, `visit_record`)."""
+        if request.method == "POST":
+            return visit_create(request, pk, self.get_serializer_context())
+        hfile = file_get_for_user(user=self.user, pk=pk)
+        return self.paged(visits_queryset(hfile.visits.all()), VisitSerializer)
 
 
 def member_change(hfile: HardshipFile, by, *, pk: int | None = None, values=None, delete: bool = False) -> None:

@@ -344,7 +344,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
-    "ENUM_NAME_OVERRIDES": {"FileKindEnum": "cases.workflow.FileKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "FileKindEnum": "cases.workflow.FileKind",
+        "FileStatusEnum": "cases.workflow.FileStatus",
+        "AidStatusEnum": "funds.workflow.AidStatus",
+        "ReportStatusEnum": "reports.models.ReportStatus",
+        "SpecialFactorEnum": "funds.models.aid.SpecialFactor",
+        "SchoolingEnum": "cases.models.Schooling",
+    },
 }
 
 LOGGING = {
