@@ -88,7 +88,9 @@ class AidRequestViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(responses=AidRequestDetailSerializer)
     def retrieve(self, request, pk: int) -> Response:
-        return self._respond(pk)
+        aid = self._detail(pk)
+        self.log_read(aid, aid.file.unit_id)
+        return Response(AidRequestDetailSerializer(aid, context=self.get_serializer_context()).data)
 
     @extend_schema(request=AidWrite, responses={201: AidRequestDetailSerializer})
     def create(self, request) -> Response:

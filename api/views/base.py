@@ -6,6 +6,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.access import Action, record_access
+
 NUMERIC = r"[0-9]{1,18}"
 
 
@@ -15,6 +17,10 @@ class ApiViewSet(viewsets.GenericViewSet):
     @property
     def user(self):
         return self.request.user
+
+    def log_read(self, obj, unit, **kwargs) -> None:
+        """A read of a household's sensitive data through the API, in the access log (never the values)."""
+        record_access(self.request.user, obj, Action.API, unit, **kwargs)
 
     def paged(self, queryset, serializer_class) -> Response:
         """One keyset page of `queryset` serialized with `serializer_class`."""

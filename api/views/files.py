@@ -88,7 +88,7 @@ class FileViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def retrieve(self, request, pk: int) -> Response:
         hfile = self._detail(pk)
-        record_access(request, hfile, Action.API)
+        self.log_read(hfile, hfile.unit_id)
         return Response(FileDetailSerializer(hfile, context=self.get_serializer_context()).data)
 
     @extend_schema(request=FileWrite, responses={201: FileDetailSerializer})
@@ -136,7 +136,7 @@ class FileViewSet(mixins.ListModelMixin, ApiViewSet):
         hfile = file_get_for_user(user=self.user, pk=pk)
         context = {**self.get_serializer_context(), "unit": hfile.unit}
         if request.method == "GET":
-            record_access(request, hfile, Action.API)
+            self.log_read(hfile, hfile.unit_id)
             return Response(MemberSerializer(hfile.members.all(), many=True, context=context).data)
         _require_edit(self.user, hfile)
         before = set(hfile.members.values_list("pk", flat=True))
@@ -157,6 +157,7 @@ class FileViewSet(mixins.ListModelMixin, ApiViewSet):
         if request.method == "POST":
             return visit_create(request, pk, self.get_serializer_context())
         hfile = file_get_for_user(user=self.user, pk=pk)
+        self.log_read(hfile, hfile.unit_id)
         return self.paged(visits_queryset(hfile.visits.all()), VisitSerializer)
 
 
@@ -207,10 +208,12 @@ class MemberViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         return Member.objects.visible_to(self.user).select_related("file__unit")
 
     def get_object(self) -> Member:
-        member = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        if self.action == "retrieve":
-            record_access(self.request, member, Action.API, member.file.unit_id)
-        return member
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def retrieve(self, request, pk: int) -> Response:
+        member = self.get_object()
+        self.log_read(member, member.file.unit_id, file_id=member.file_id)
+        return Response(MemberSerializer(member, context=self.get_serializer_context()).data)
 
     @extend_schema(request=MemberPatch, responses=MemberSerializer)
     def partial_update(self, request, pk: int) -> Response:

@@ -62,7 +62,9 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         return qs.filter(file_id=int(file_pk)) if file_pk.isdigit() and len(file_pk) < 19 else qs
 
     def get_object(self) -> Visit:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        visit = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        self.log_read(visit, visit.file.unit_id)
+        return visit
 
 
 @extend_schema(tags=["visits"])

@@ -218,3 +218,17 @@ def test_session_authentication_needs_csrf(client, cadre, group_a1):
     session.force_login(cadre)
     assert session.get(reverse("api:file-list")).status_code == 200
     assert session.post(reverse("api:file-list"), new_file_body(group_a1), format="json").status_code == 403
+
+
+def test_api_reads_and_refusals_are_in_the_access_log(api, cadre, cadre_other_branch, file_a1):
+    from audit.models import AccessLog, Action
+
+    api.as_user(cadre).get(reverse("api:file-detail", args=[file_a1.pk]))
+    api.as_user(cadre).get(reverse("api:file-members", args=[file_a1.pk]))
+    api.as_user(cadre_other_branch).get(reverse("api:file-detail", args=[file_a1.pk]))
+    rows = list(AccessLog.objects.order_by("pk").values_list("user__username", "action", "file_id", "unit_id"))
+    assert rows == [
+        ("cadre", Action.API, file_a1.pk, file_a1.unit_id),
+        ("cadre", Action.API, file_a1.pk, file_a1.unit_id),
+        ("cadre_b", Action.DENIED, file_a1.pk, file_a1.unit_id),
+    ]
