@@ -1,7 +1,7 @@
 """What every API view shares: numeric ids in URLs, the caller's user, and the JSON body as form data."""
 
 from rest_framework import viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,14 @@ NUMERIC = r"[0-9]{1,18}"
 
 class ApiViewSet(viewsets.GenericViewSet):
     lookup_value_regex = NUMERIC
+
+    def initial(self, request, *args, **kwargs) -> None:
+        try:
+            super().initial(request, *args, **kwargs)
+        except (NotAuthenticated, AuthenticationFailed):
+            # DRF throttles only after the permission check: count refused callers (a guessed token) too.
+            self.check_throttles(request)
+            raise
 
     @property
     def user(self):

@@ -47,3 +47,14 @@ def test_schema_lists_the_api_and_needs_a_user(api, cadre):
     schema = api.as_user(cadre).get(reverse("api:schema"), HTTP_ACCEPT="application/json").json()
     assert "/api/v1/files/{id}/" in schema["paths"]
     assert "404" in schema["paths"]["/api/v1/files/{id}/"]["get"]["responses"]
+
+
+def test_anonymous_and_user_calls_are_throttled(api, cadre, settings):
+    settings.API = {**settings.API, "THROTTLE_ANON": "2/minute", "THROTTLE_USER": "3/minute"}
+    anonymous = APIClient()
+    assert [anonymous.get(reverse("api:unit-list")).status_code for _ in range(3)] == [401, 401, 429]
+    guesser = APIClient(REMOTE_ADDR="10.0.0.9", HTTP_AUTHORIZATION="Token 0123456789abcdef")
+    assert [guesser.get(reverse("api:file-list")).status_code for _ in range(3)] == [401, 401, 429]
+    client = api.as_user(cadre)
+    statuses = [client.get(reverse("api:unit-list")).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
