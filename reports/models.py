@@ -18,6 +18,8 @@ class ReportStatus(models.TextChoices):
     RUNNING = "running", _("Being generated")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")
+    # Its file was deleted after REPORT_RETENTION_DAYS; the row stays and the report can be generated again.
+    EXPIRED = "expired", _("Expired")
 
 
 def report_file_name(instance: "Report", filename: str) -> str:
@@ -86,7 +88,7 @@ class Report(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (ReportStatus.DONE, ReportStatus.FAILED)
+        return self.status in (ReportStatus.DONE, ReportStatus.FAILED, ReportStatus.EXPIRED)
 
 
 class SummarySnapshot(models.Model):

@@ -61,7 +61,12 @@ def may_request(*, user, kind: str, unit: Unit) -> bool:
 
 def _reusable(key: str) -> Report | None:
     """The latest report with this key still being made, or made from data that has not changed since."""
-    latest = Report.objects.filter(key=key).exclude(status=ReportStatus.FAILED).select_related("unit").first()
+    latest = (
+        Report.objects.filter(key=key)
+        .exclude(status__in=[ReportStatus.FAILED, ReportStatus.EXPIRED])
+        .select_related("unit")
+        .first()
+    )
     if latest is None:
         return None
     if latest.status != ReportStatus.DONE:
@@ -237,6 +242,22 @@ def reports_sweep(*, now=None) -> int:
         for pk in ids:
             dispatch(pk)
     return len(ids)
+
+
+def reports_expire(*, now=None, chunk: int = 500) -> int:
+    """Delete the files of reports finished more than REPORT_RETENTION_DAYS ago; the rows stay, expired."""
+    now = now or timezone.now()
+    before = now - timezone.timedelta(days=settings.HARDSHIP["REPORT_RETENTION_DAYS"])
+    old = Report.objects.filter(status=ReportStatus.DONE, finished_at__lt=before).order_by("pk")
+    expired = 0
+    while rows := list(old.values_list("pk", "file")[:chunk]):
+        for pk, name in rows:
+            # The file first (it holds personal data): a download in between finds it gone and says so.
+            default_storage.delete(name)
+            expired += Report.objects.filter(pk=pk, status=ReportStatus.DONE).update(
+                status=ReportStatus.EXPIRED, file="", touched_at=now
+            )
+    return expired
 
 
 # --- finalising an annual summary ----------------------------------------------------------------

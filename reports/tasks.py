@@ -4,7 +4,7 @@ from django.conf import settings
 
 from hardship.celery import app
 
-from .services import ReportTransientError, report_generate, reports_sweep
+from .services import ReportTransientError, report_generate, reports_expire, reports_sweep
 
 LIMITS = settings.HARDSHIP
 
@@ -30,3 +30,8 @@ def report_generate_task(self, report_id: int) -> bool:
 @app.task(acks_late=True, soft_time_limit=60, time_limit=90)
 def reports_sweep_task() -> int:
     return reports_sweep()
+
+
+@app.task(acks_late=True, soft_time_limit=600, time_limit=660)
+def reports_expire_task() -> int:
+    return reports_expire()

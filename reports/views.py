@@ -73,7 +73,8 @@ def report_create(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_get_for_user(user=request.user, pk=pk)
-    return render(request, "reports/report_detail.html", {"report": report})
+    retention = settings.HARDSHIP["REPORT_RETENTION_DAYS"]
+    return render(request, "reports/report_detail.html", {"report": report, "retention_days": retention})
 
 
 @login_required
@@ -94,6 +95,9 @@ def report_status(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_get_for_user(user=request.user, pk=pk)
+    if report.status == ReportStatus.EXPIRED:
+        messages.error(request, _("The file of this report has expired and was deleted. Generate it again."))
+        return redirect(report)
     if report.status != ReportStatus.DONE:
         messages.error(request, _("This report is not ready."))
         return redirect(report)

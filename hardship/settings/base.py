@@ -216,6 +216,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.reports_sweep_task",
         "schedule": crontab(minute="*/5"),
     },
+    # 03:30 every day: delete the files of reports older than REPORT_RETENTION_DAYS (the reports stay, expired).
+    "reports-expire": {
+        "task": "reports.tasks.reports_expire_task",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # 01:00 every day: flag households with no visit in the two months up to the month just ended; a re-run
     # never raises a flag twice, nor again once handled, so only the 1st (or a missed 1st) raises anything.
     "visits-flag-missed": {
@@ -279,6 +284,8 @@ HARDSHIP = {
     "REPORT_MAX_ATTEMPTS": 4,
     # The sweep re-dispatches reports still queued after this many minutes.
     "REPORT_RESEND_AFTER_MINUTES": 5,
+    # A report's file is deleted this many days after it was made (the report stays, expired, to make again).
+    "REPORT_RETENTION_DAYS": int(os.environ.get("REPORT_RETENTION_DAYS", "90")),
     # Imports (sheets app): the largest spreadsheet taken in one upload, in rows and bytes, and the size
     # from which its check and import run in a Celery worker (with progress) rather than in the request.
     "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "20000")),
