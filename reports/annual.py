@@ -26,7 +26,7 @@ from hardship.money import MoneySum
 from org.models import Unit
 from visits.models import Outcome, Visit
 
-from .compliance import compliance_by_branch
+from .compliance import visits_by_branch
 
 FILE_METRICS = ("at_start", "filed", "relieved", "closed", "at_end")
 AID_METRICS = ("requested_n", "requested", "approved_n", "approved", "paid_n", "paid")
@@ -159,43 +159,27 @@ def _rows(rows, key: str, names: dict, metrics: tuple[str, ...], *, order: list)
 # --- visits --------------------------------------------------------------------------------------
 
 
-def _visit_counts(year: int) -> dict:
-    start, end = year_bounds(year)
-    in_year = Q(visited_on__gte=start, visited_on__lt=end)
-    return {"made": Count("pk", filter=in_year), "households": Count("file", filter=in_year, distinct=True)}
-
-
 def _visits(visits: QuerySet, files: QuerySet, unit: Unit, year: int, today: dt.date, names: dict) -> dict:
-    aggregates = _both_years(_visit_counts, year)
-    made = {k: v for k, v in aggregates.items() if k in ("made", "prev_made")}
+    start, end = year_bounds(year)
+    made = {
+        "made": Count("pk", filter=Q(visited_on__gte=start, visited_on__lt=end)),
+        "prev_made": Count("pk", filter=Q(visited_on__gte=year_bounds(year - 1)[0], visited_on__lt=start)),
+    }
     outcomes = visits.order_by().values("outcome").annotate(**made).order_by()
-    per_unit = visits.annotate(branch=_branch("file__unit__path", unit)).order_by().values("branch")
-    per_unit = {row["branch"]: row for row in per_unit.annotate(**aggregates)}
-    # A household is under one branch only: the totals (distinct households too) add up the branches.
-    total = {k: sum(row[k] for row in per_unit.values()) for k in aggregates}
-    required = compliance_by_branch(files, _branch("unit__path", unit), year, today)
+    per_unit = visits_by_branch(files, _branch("unit__path", unit), year, today)
+    metrics = ("made", "households", "required", "required_made")
     by_unit = []
     for branch, (zh, en) in names["branches"].items():
-        row = per_unit.get(branch, {})
-        pair = _pair(row, ("made", "households"))
-        for side in ("cur", "prev"):
-            pair[side].update(_required_row(required[side], branch))
+        pair = {side: {m: per_unit[side].get(branch, {}).get(m, 0) for m in metrics} for side in ("cur", "prev")}
         by_unit.append({"key": branch, "zh": zh, "en": en, **pair})
-    totals = _pair(total, ("made", "households"))
-    for side in ("cur", "prev"):
-        totals[side]["required"] = sum(v["required"] for v in required[side].values())
-        totals[side]["required_made"] = sum(v["made"] for v in required[side].values())
+    # A household is under one branch only: the totals (distinct households too) add up the branches.
+    totals = {side: {m: sum(row[m] for row in per_unit[side].values()) for m in metrics} for side in ("cur", "prev")}
     outcome_names = {value: (_in("zh-hans", label), _in("en", label)) for value, label in Outcome.choices}
     return {
         "total": totals,
         "by_unit": [r for r in by_unit if any(r[s][m] for s in ("cur", "prev") for m in r[s])],
         "by_outcome": _rows(outcomes, "outcome", outcome_names, ("made",), order=list(outcome_names)),
     }
-
-
-def _required_row(required: dict, branch: str) -> dict:
-    row = required.get(branch, {"required": 0, "made": 0})
-    return {"required": row["required"], "required_made": row["made"]}
 
 
 # --- aid -----------------------------------------------------------------------------------------

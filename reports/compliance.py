@@ -1,4 +1,4 @@
-"""Visits required against visits made over a year and the year before, per branch: one query over the files.
+"""Visits made and required over a year and the year before, per branch: one query over the files and visits.
 
 Compliance needs, for every month, whether the household had a visit in the visiting
 period ending then, and for every holiday whether it had a holiday visit in its window.
@@ -113,7 +113,8 @@ def _visited_sql(layout: Layout, files: QuerySet, year: int) -> tuple[str, tuple
         file__in=files.values("pk"), visited_on__gte=starts, visited_on__lt=dt.date(year + 1, 1, 1)
     )
     masks = {f"mask{i}": _mask(layout, i) for i in range(layout.masks)}
-    return visits.order_by().values("file_id").annotate(**masks).query.sql_with_params()
+    made = {f"visits_{side}": Count("pk", filter=Q(visited_on__year=y)) for side, y in SIDES(year)}
+    return visits.order_by().values("file_id").annotate(**masks, **made).query.sql_with_params()
 
 
 # --- the conditional counts ------------------------------------------------------------------------
@@ -129,9 +130,15 @@ def _visited(mask: int) -> Coalesce:
     return Coalesce(_column("visited", f"mask{mask}", BigIntegerField()), V(0), output_field=BigIntegerField())
 
 
+def SIDES(year: int) -> tuple[tuple[str, int], ...]:  # noqa: N802
+    return (("cur", year), ("prev", year - 1))
+
+
 def _counts(layout: Layout, side: str, year: int, today: dt.date) -> dict:
-    """Visits required and required visits made, month by month and holiday by holiday, as conditional counts."""
-    counts = {}
+    """Visits made and households visited; visits required and required visits made, month by month and holiday
+    by holiday, as conditional counts."""
+    made = _column("visited", f"visits_{side}", IntegerField())
+    counts = {f"{side}_visits": Sum(made), f"{side}_households": Count("pk", filter=Q(GreaterThan(made, 0)))}
     for month in counted_months(year, today):
         owed = obligated_q(month)
         ends = owed & period_ends_q(month)
@@ -146,12 +153,10 @@ def _counts(layout: Layout, side: str, year: int, today: dt.date) -> dict:
     return counts
 
 
-def compliance_sql(files: QuerySet, branch, year: int, today: dt.date) -> tuple[str, tuple] | None:
-    """The one query behind compliance_by_branch (None when no month of either year has begun)."""
+def compliance_sql(files: QuerySet, branch, year: int, today: dt.date) -> tuple[str, tuple]:
+    """The one query behind visits_by_branch."""
     layout = _layout(year, today)
     counts = {**_counts(layout, "cur", year, today), **_counts(layout, "prev", year - 1, today)}
-    if not counts:
-        return None
     table = HardshipFile._meta.db_table
     rules = files.annotate(branch=branch).order_by().values(*RULE_COLUMNS, "branch")
     outer = HardshipFile.objects.annotate(branch=_column(table, "branch")).order_by().values("branch")
@@ -168,15 +173,11 @@ def compliance_sql(files: QuerySet, branch, year: int, today: dt.date) -> tuple[
     return sql, (*visited_params, *outer_params[:before], *rules_params, *outer_params[before:])
 
 
-def compliance_by_branch(files: QuerySet, branch, year: int, today: dt.date) -> dict[str, dict[str, dict[str, int]]]:
-    """{"cur"|"prev": {branch: {"required", "made"}}} for the year and the one before, in one query.
-
-    `branch` is the expression grouping the files (the path of the summary unit's child holding each)."""
-    query = compliance_sql(files, branch, year, today)
-    if query is None:
-        return {"cur": {}, "prev": {}}
+def visits_by_branch(files: QuerySet, branch, year: int, today: dt.date) -> dict[str, dict[str, dict[str, int]]]:
+    """{"cur"|"prev": {branch: {"made", "households", "required", "required_made"}}} for the year and the one
+    before, in one query. `branch` is the expression grouping the files (the summary unit's child holding each)."""
     with connection.cursor() as cursor:
-        cursor.execute(*query)
+        cursor.execute(*compliance_sql(files, branch, year, today))
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return {side: _per_branch(rows, side) for side in ("cur", "prev")}
@@ -185,7 +186,10 @@ def compliance_by_branch(files: QuerySet, branch, year: int, today: dt.date) -> 
 def _per_branch(rows: list[dict], side: str) -> dict[str, dict[str, int]]:
     out = {}
     for row in rows:
-        required = sum(v for k, v in row.items() if k.startswith((f"{side}_r", f"{side}_hr")))
-        made = sum(v for k, v in row.items() if k.startswith((f"{side}_m", f"{side}_hm")))
-        out[row["branch"]] = {"required": required, "made": made}
+        out[row["branch"]] = {
+            "made": int(row[f"{side}_visits"] or 0),
+            "households": row[f"{side}_households"],
+            "required": sum(v for k, v in row.items() if k.startswith((f"{side}_r", f"{side}_hr"))),
+            "required_made": sum(v for k, v in row.items() if k.startswith((f"{side}_m", f"{side}_hm"))),
+        }
     return out
