@@ -11,6 +11,7 @@ guard is off only meanwhile, and the test keeps the connections it started with.
 """
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -122,14 +123,28 @@ class Screen:
         page.wait_for_url(self.base_url + "/")
         return page
 
-    def logout(self) -> "Page":
+    def open_navigation(self) -> "Page":
+        """On a phone, open the collapsed navigation bar; on a desktop it is open already."""
         page = self.page
         toggler = page.locator(".navbar-toggler")
-        if toggler.is_visible():  # the phone's collapsed menu
+        if toggler.is_visible():
             toggler.click()
             # Bootstrap grows the menu open ("collapsing") and marks it "show" when done; a click on
-            # "Log out" before then can miss it (the longer the menu, the longer the animation).
+            # a link before then can miss it (the longer the menu, the longer the animation).
             page.locator("#nav.show").wait_for()
+        return page
+
+    def menu(self, group: str, item: str) -> "Page":
+        """Follow `item` in the navigation's `group` menu (Households, Visits, Money)."""
+        nav = self.open_navigation().locator("nav.navbar")
+        nav.get_by_role("button", name=group).click()
+        # The item's name, with the count badge some items carry ("Approvals 3").
+        name = re.compile(rf"^{re.escape(item)}(\s+\d+\+?)?$")
+        nav.locator(".dropdown-menu.show").get_by_role("link", name=name).click()
+        return self.page
+
+    def logout(self) -> "Page":
+        page = self.open_navigation()
         page.get_by_role("button", name="Log out").click()
         page.wait_for_url("**/accounts/login/")
         return page

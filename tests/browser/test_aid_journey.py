@@ -90,7 +90,7 @@ def test_medical_aid_from_request_to_payment_with_escalation_and_an_acting_chair
     # The branch chair sees three requests waiting, approves the first (below 5,000 yuan) and pays it.
     page = desktop.login("chair")
     assert badge(page) == "3"
-    page.locator("#nav-approvals").click()
+    desktop.menu("Money", "Approvals")
     expect(page.get_by_test_id("queue-count")).to_have_text("3")
     expect(page.get_by_role("link", name=str(first), exact=True)).to_be_visible()
     desktop.screenshot("approval_queue")

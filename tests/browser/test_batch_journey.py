@@ -22,7 +22,7 @@ def test_chair_makes_a_batch_another_approves_and_a_cadre_marks_delivered(deskto
     UserFactory(username="chair2", roles=[(branch_a, Role.BRANCH_CHAIR)])
 
     page = desktop.login("chair")
-    page.get_by_role("link", name="Condolence", exact=True).click()
+    desktop.menu("Money", "Condolence")
     page.get_by_role("link", name="New batch").click()
     page.select_option("#id_unit", label="Branch A")
     page.select_option("#id_holiday", label="Spring Festival 2027")

@@ -29,7 +29,7 @@ def test_chair_transfers_a_household_and_the_receiving_chair_accepts(
     desktop.logout()
 
     page = desktop.login("chair_b")
-    page.get_by_role("link", name="Transfers").click()
+    desktop.menu("Households", "Transfers")
     page.get_by_role("link", name="赵铁柱").click()
     expect(page.locator("#handover")).to_contain_text("春节前需慰问")
     page.get_by_role("link", name="Accept").click()

@@ -42,9 +42,7 @@ def test_cadre_records_a_clear_decline_with_a_photo_on_a_phone_and_the_file_is_f
     PlanHelper.objects.create(plan=AssistancePlan.objects.create(file=hfile, goal="目标"), user=cadre)
 
     page = phone.login("cadre")
-    toggler = page.locator(".navbar-toggler")
-    toggler.click()
-    page.get_by_role("link", name="My visits").click()
+    phone.menu("Visits", "My visits")
     due = page.locator("#due")
     expect(due.get_by_role("link", name="王秀英")).to_be_visible()
     due.get_by_role("link", name="Record visit").click()
