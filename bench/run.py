@@ -8,6 +8,7 @@ would then measure an error page. Results: bench/results/latest.json; README.md 
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -29,6 +30,7 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench import dashboard as dashboard_bench  # noqa: E402
 from bench import funds as fund_bench  # noqa: E402
 from bench import visits as visit_bench  # noqa: E402
 from bench.cpu import CORES, CpuMeter, children_of, wait_for_quiet  # noqa: E402
@@ -45,6 +47,8 @@ VISITS_RESULTS = RESULTS / "visits.json"
 VISIT_FIGURES = re.compile(r"(<!-- visits-figures:start -->\n).*?(<!-- visits-figures:end -->)", re.DOTALL)
 FUNDS_RESULTS = RESULTS / "funds.json"
 FUND_FIGURES = re.compile(r"(<!-- funds-figures:start -->\n).*?(<!-- funds-figures:end -->)", re.DOTALL)
+DASHBOARD_RESULTS = RESULTS / "dashboard.json"
+DASHBOARD_FIGURES = re.compile(r"(<!-- dashboard-figures:start -->\n).*?(<!-- dashboard-figures:end -->)", re.DOTALL)
 MAX_STATEMENT_P50_MS = 50
 SEED_LIMIT_S = 180
 LIST_KINDS = ("list", "deep", "filtered", "search")
@@ -427,6 +431,50 @@ def run_funds(wanted: set[str], args: argparse.Namespace) -> int:
     return 1 if errors or (approve and approve["non_redirect"]) else 0
 
 
+def run_dashboard(wanted: set[str], args: argparse.Namespace) -> int:
+    """Federation staff's dashboard over every file, cached as deployed and uncached; figures to
+    results/dashboard.json and the README. Returns 1 on an error response."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    scenarios = [s for s in dashboard_bench.scenarios() if s.name in wanted]
+    compute = dashboard_bench.compute_in_process()
+    print(f"   aggregates in-process: median {compute['compute_median_ms']} ms, {compute['compute_queries']} queries")
+    queries = {s.name: count_queries(s) for s in scenarios if s.name != dashboard_bench.UNCACHED}
+    with override_settings(HARDSHIP={**settings.HARDSHIP, "DASHBOARD_CACHE_SECONDS": 0}):
+        queries |= {s.name: count_queries(s) for s in scenarios if s.name == dashboard_bench.UNCACHED}
+    connection.close()
+    results = []
+    workers = int(args.workers.split(",")[0])
+    for s in scenarios:
+        uncached = s.name == dashboard_bench.UNCACHED
+        with (
+            dashboard_bench.uncached_server_env() if uncached else contextlib.nullcontext(),
+            gunicorn(workers=workers, worker_class=args.worker_class, threads=args.worker_threads) as server,
+        ):
+            session = login(server.base, s.persona, DEMO_PASSWORD)
+            measured = load(server, s, session, dashboard_bench.load_args(args, s.name))
+        print(f"   {s.name:<30} p50 {measured['p50_ms']} ms  p99 {measured['p99_ms']} ms  "
+              f"{measured['requests_per_s']} req/s")  # fmt: skip
+        results.append({"name": s.name, "path": s.path, "note": s.note, "dataset_size": s.scope_files,
+                        "queries": queries[s.name].queries, "in_process_status": queries[s.name].status,
+                        **measured})  # fmt: skip
+    header = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
+              "gunicorn": {"workers": workers, "worker_class": args.worker_class}}  # fmt: skip
+    files = scenarios[0].scope_files if scenarios else 0
+    targets = dashboard_bench.targets(results)
+    report = {"header": header, "files": files, "compute": compute, "results": results, "targets": targets}
+    DASHBOARD_RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print("\nDashboard targets (reported, not enforced):")
+    for t in targets:
+        print(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['target']}: {t['value']}")
+    text = README.read_text()
+    README.write_text(DASHBOARD_FIGURES.sub(lambda m: m.group(1) + dashboard_bench.markdown(report) + m.group(2), text))
+    print(f"Written: {DASHBOARD_RESULTS.relative_to(ROOT)}")
+    errors = [r for r in results if r["non_2xx"] or r["socket_errors"] or r["in_process_status"] != 200]
+    return 1 if errors else 0
+
+
 def previous_seeding() -> dict:
     """Seeding figures of the run that built the reused database, so the report keeps them."""
     try:
@@ -460,6 +508,10 @@ def main() -> int:
         run_visits(visit_scenarios, reseed=args.reseed or not dataset["reused"])
     fund_scenarios = {n for n in fund_bench.SCENARIOS if wanted is None or n in wanted}
     funds_failed = run_funds(fund_scenarios, args) if fund_scenarios else 0
+    dashboard_scenarios = {n for n in dashboard_bench.SCENARIOS if wanted is None or n in wanted}
+    if dashboard_scenarios:
+        print(">> Dashboard: federation staff over every file, cached and uncached (bench/dashboard.py)")
+        funds_failed |= run_dashboard(dashboard_scenarios, args)
     if wanted is None or "reports:summary" in wanted:
         print(">> Reports: the annual summary and 500 cards as one PDF (bench/reports.py, results/reports.json)")
         subprocess.run([sys.executable, str(ROOT / "bench" / "reports.py")], check=True)  # noqa: S603

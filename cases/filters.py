@@ -12,6 +12,7 @@ from org.privacy import Field, full_view_unit_ids
 from org.scoping import scope_for
 
 from .models import Cause, HardshipFile, Tier
+from .quality import FILE_CHECKS, file_checks
 from .selectors import config_items
 from .workflow import INACTIVE_STATUSES, FileKind, FileStatus
 
@@ -51,6 +52,7 @@ class FileFilter(django_filters.FilterSet):
         empty_label=ANY,
         choices=[("overdue", _("Overdue")), ("soon", _("Due soon"))],
     )
+    quality = django_filters.ChoiceFilter(label=_("Data quality"), method="by_quality", empty_label=ANY)
     sort = django_filters.ChoiceFilter(
         label=_("Sort"),
         method="no_op",
@@ -69,6 +71,7 @@ class FileFilter(django_filters.FilterSet):
         self.filters["tier"].extra["choices"] = _config_choices(Tier)
         self.filters["cause"].extra["choices"] = _config_choices(Cause)
         self.filters["unit"].extra["choices"] = self.scope.unit_choices()
+        self.filters["quality"].extra["choices"] = [(check.code, check.label) for check in file_checks()]
         for name, field in self.form.fields.items():
             css = "form-control" if name == "q" else "form-select"
             field.widget.attrs.setdefault("class", css)
@@ -95,9 +98,10 @@ class FileFilter(django_filters.FilterSet):
         return qs.filter(name__startswith=value) if value else qs
 
     def in_unit(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        path = next(p for pk, p, _zh, _en in self.scope.units if str(pk) == value)
-        ids = [pk for pk, p, _zh, _en in self.scope.units if p.startswith(path)]
-        return qs.filter(unit_id__in=ids)
+        return qs.filter(unit_id__in=self.scope.subtree_ids(int(value)))
+
+    def by_quality(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(FILE_CHECKS[value].condition(timezone.localdate()))
 
     def review_due(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         today = timezone.localdate()

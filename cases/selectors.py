@@ -1,18 +1,15 @@
 """Reads that depend on the user: everything here starts from the user's scope."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from hardship.versioned import bump, remember
@@ -35,10 +32,7 @@ from .tiering import explain
 from .workflow import (
     CHAIR_ROLES,
     EDITABLE_STATUSES,
-    INACTIVE_STATUSES,
-    FileKind,
     FileStatus,
-    HandoverReason,
     allowed_actions,
     can_edit,
 )
@@ -200,66 +194,6 @@ def config_items(model, *, active_only: bool = False) -> list:
 def _config_changed(sender, **kwargs) -> None:
     if sender in CONFIG_MODELS:
         bump()
-
-
-@dataclass
-class DashboardCounts:
-    # Formal files only: temporary files are counted apart.
-    by_status: dict[str, int] = field(default_factory=dict)
-    by_tier: list[tuple[Any, int]] = field(default_factory=list)
-    review_overdue: int = 0
-    review_due_soon: int = 0
-    temporary: int = 0
-    handed_over: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def open_total(self) -> int:
-        """The active caseload: formal files neither closed nor handed to government support."""
-        return sum(n for s, n in self.by_status.items() if s not in INACTIVE_STATUSES)
-
-    def handed_over_rows(self) -> list[tuple[str, int]]:
-        return [
-            (label, self.handed_over[value]) for value, label in HandoverReason.choices if value in self.handed_over
-        ]
-
-    def status_rows(self) -> list[tuple[str, str, int]]:
-        """(status, label, count) for every status, zero included."""
-        return [(value, label, self.by_status.get(value, 0)) for value, label in FileStatus.choices]
-
-
-def dashboard_counts_for_user(*, user, today: dt.date | None = None) -> DashboardCounts:
-    """File counts in the user's scope, in two grouped queries."""
-    today = today or timezone.localdate()
-    soon = today + dt.timedelta(days=settings.HARDSHIP["REVIEW_DUE_SOON_DAYS"])
-    filed = Q(status=FileStatus.FILED)
-    rows = (
-        file_list_for_user(user=user)
-        .order_by()
-        .values("status", "kind", "handover_reason")
-        .annotate(
-            n=Count("pk"),
-            overdue=Count("pk", filter=filed & Q(review_due_on__lt=today)),
-            soon=Count("pk", filter=filed & Q(review_due_on__gte=today, review_due_on__lte=soon)),
-        )
-    )
-    counts = DashboardCounts()
-    for row in rows:
-        if row["kind"] == FileKind.TEMPORARY:
-            counts.temporary += row["n"] if row["status"] != FileStatus.CLOSED else 0
-            continue
-        counts.by_status[row["status"]] = counts.by_status.get(row["status"], 0) + row["n"]
-        if row["status"] == FileStatus.HANDED_OVER:
-            counts.handed_over[row["handover_reason"]] = row["n"]
-        counts.review_overdue += row["overdue"]
-        counts.review_due_soon += row["soon"]
-    tiers = {t.pk: t for t in config_items(Tier)}
-    tier_rows = (
-        file_list_for_user(user=user).filter(status=FileStatus.FILED).order_by().values("tier").annotate(n=Count("pk"))
-    )
-    counts.by_tier = sorted(
-        ((tiers.get(r["tier"]), r["n"]) for r in tier_rows), key=lambda tn: (tn[0] is None, tn[0] and tn[0].order)
-    )
-    return counts
 
 
 def plan_for_file(hfile: HardshipFile) -> AssistancePlan | None:

@@ -13,7 +13,7 @@ from hardship.forms import report_service_error
 from hardship.pagination import cursor_param, keyset_page
 from hardship.private_search import search_params, search_redirect
 from org.models import Unit
-from org.scoping import scope_for, units_visible_to
+from org.scoping import units_visible_to
 
 from .duplicates.views import warn_duplicates
 from .filters import FileFilter
@@ -31,7 +31,6 @@ from .history import file_history
 from .models import HardshipFile
 from .relief import file_relief_panel
 from .selectors import (
-    dashboard_counts_for_user,
     file_detail_for_user,
     file_get_for_user,
     file_list_for_user,
@@ -44,24 +43,9 @@ from .selectors import (
 )
 from .services import TransitionNotAllowed, file_override_tier, file_save, file_transition, plan_save
 from .temporary import can_convert
-from .workflow import TRANSITIONS, FileAction, FileStatus
+from .workflow import TRANSITIONS, FileAction
 
 HISTORY_ON_PAGE = 30
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    counts = dashboard_counts_for_user(user=request.user)
-    return render(
-        request,
-        "cases/dashboard.html",
-        {
-            "counts": counts,
-            "statuses": FileStatus,
-            "can_create": bool(unit_choices_for_create(user=request.user)),
-            "scope": scope_for(request.user),
-        },
-    )
 
 
 @login_required

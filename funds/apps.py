@@ -7,4 +7,4 @@ class FundsConfig(AppConfig):
     verbose_name = _("Funds and aid")
 
     def ready(self) -> None:
-        from . import notices, receivers  # noqa: F401 - aid notifications' renderers; follow households that move
+        from . import notices, quality, receivers  # noqa: F401 - notifications' renderers; the never-aided check; follow moves

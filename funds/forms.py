@@ -15,6 +15,7 @@ from cases.models import Member, Schooling
 from visits.attachments import ACCEPT
 
 from .models import AidType, Fund, Source, SpecialFactor, TransactionKind
+from .quality import MISSING_EVIDENCE
 from .services import ALLOCATION_LIMIT, ZERO, AidData
 from .workflow import AidStatus
 
@@ -87,10 +88,15 @@ class ReverseForm(forms.Form):
         return reason
 
 
-def aid_status_filter(params) -> str:
-    """The aid list's status filter from the query string: a known status, or "" for all."""
-    status = params.get("status", "")
-    return status if status in AidStatus.values else ""
+def aid_list_filters(params) -> dict:
+    """The aid list's filters from the query string, anything unknown dropped: a status, a unit (scoped by the
+    selector), a data-quality check."""
+    status, quality, unit = params.get("status", ""), params.get("quality", ""), params.get("unit", "")
+    return {
+        "status": status if status in AidStatus.values else "",
+        "unit": int(unit) if unit.isdigit() else None,
+        "quality": quality if quality == MISSING_EVIDENCE else "",
+    }
 
 
 class StatementFilterForm(forms.Form):

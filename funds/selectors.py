@@ -32,6 +32,7 @@ from .models import (
     FundYearTotal,
     LedgerTransaction,
 )
+from .quality import MISSING_EVIDENCE, missing_evidence_q
 from .services import ZERO, held_total, queue_version, with_waiting_since, year_start
 from .workflow import AidStatus
 
@@ -218,15 +219,26 @@ def aid_detail_for_user(*, user, pk: int) -> AidRequest:
     )
 
 
-def aid_page(*, user, size: int, status: str = "", after: int | None = None, before: int | None = None) -> KeysetPage:
-    qs = aid_filtered_for_user(user=user, status=status).select_related("file", "aid_type", "fund")
+def aid_page(
+    *, user, size: int, status: str = "", unit: int | None = None, quality: str = "",
+    after: int | None = None, before: int | None = None,
+) -> KeysetPage:  # fmt: skip
+    qs = aid_filtered_for_user(user=user, status=status, unit=unit, quality=quality)
+    qs = qs.select_related("file", "aid_type", "fund")
     return keyset_page(qs, field="id", descending=True, size=size, after=after, before=before)
 
 
-def aid_filtered_for_user(*, user, status: str = "") -> QuerySet:
-    """The requests of the aid list for its status filter (the page and its export)."""
+def aid_filtered_for_user(*, user, status: str = "", unit: int | None = None, quality: str = "") -> QuerySet:
+    """The requests of the aid list for its filters (the page and its export): a status, a unit with those below
+    it, a data-quality check (the dashboard's links)."""
     qs = aid_list_for_user(user=user)
-    return qs.filter(status=status) if status else qs
+    if status:
+        qs = qs.filter(status=status)
+    if unit is not None:
+        qs = qs.filter(file__unit_id__in=scope_for(user).subtree_ids(unit))
+    if quality == MISSING_EVIDENCE:
+        qs = qs.filter(missing_evidence_q())
+    return qs
 
 
 def approval_queue_for_user(*, user) -> QuerySet:

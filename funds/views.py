@@ -25,7 +25,7 @@ from .forms import (
     ReverseForm,
     StatementFilterForm,
     TransferForm,
-    aid_status_filter,
+    aid_list_filters,
 )
 from .models import AidRequest, Fund
 from .selectors import (
@@ -204,15 +204,16 @@ def _aid_redirect(request: HttpRequest, aid: AidRequest, exc: Exception) -> Http
 
 @login_required
 def aid_list(request: HttpRequest) -> HttpResponse:
-    status = aid_status_filter(request.GET)
+    filters = aid_list_filters(request.GET)
     page = aid_page(
         user=request.user,
         size=settings.HARDSHIP["PAGE_SIZE"],
-        status=status,
+        **filters,
         after=cursor_param(request, "after"),
         before=cursor_param(request, "before"),
     )
-    context = {"page": page, "status": status, "statuses": AidStatus.choices}
+    unit_name = dict(scope_for(request.user).unit_choices()).get(filters["unit"], "").strip("\u2003")
+    context = {"page": page, **filters, "statuses": AidStatus.choices, "unit_name": unit_name}
     return render(request, "funds/aidrequest_list.html", context)
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from cases.views import dashboard
+from dashboard.views import dashboard
 
 admin.site.site_header = _("Hardship administration")
 admin.site.site_title = _("Hardship")

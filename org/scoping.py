@@ -5,6 +5,8 @@ The scope is computed once per request (cached on the user object) and fails
 closed: no membership, an inactive user or an inactive unit gives an empty scope.
 """
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist, FieldError
@@ -55,6 +57,33 @@ class Scope:
         """unit_choices() narrowed to the units at or below one of `paths`."""
         rows = zip(self.unit_choices(), self.units, strict=True)
         return [choice for choice, (_pk, path, _zh, _en) in rows if paths and path.startswith(paths)]
+
+    def subtree_ids(self, pk: int) -> list[int]:
+        """Ids of the units in scope at or below unit `pk`; empty when `pk` is not in scope."""
+        path = self.path_of(pk)
+        return [upk for upk, p, _zh, _en in self.units if p.startswith(path)] if path else []
+
+    def top_ids(self) -> list[int]:
+        """The units in scope whose parent is not: where the user's roles are held, in tree order."""
+        paths = {path for _pk, path, _zh, _en in self.units}
+        return [pk for pk, path, _zh, _en in self.units if path[: -len(f"{pk:06d}/")] not in paths]
+
+    def child_ids(self, pk: int) -> list[int]:
+        """The units in scope directly below unit `pk`, in tree order."""
+        path = self.path_of(pk)
+        depth = path.count("/") + 1 if path else -1
+        return [upk for upk, p, _zh, _en in self.units if p.startswith(path or "/") and p.count("/") == depth]
+
+    def roll_up(self, per_unit: Mapping[int, Mapping[str, int]]) -> dict[int, Counter]:
+        """Each unit in scope with its own counts plus those of every unit below it (units x depth steps)."""
+        totals = {pk: Counter() for pk, _path, _zh, _en in self.units}
+        for pk, path, _zh, _en in self.units:
+            counts = per_unit.get(pk)
+            if counts:
+                for part in path.split("/"):
+                    if part and int(part) in totals:
+                        totals[int(part)].update(counts)
+        return totals
 
     def path_of(self, pk: int) -> str | None:
         """The path of a unit in scope, or None: a unit outside the scope is never found."""

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from audit.access import Action, record_access
 from cases.filters import FileFilter
 from cases.selectors import file_get_for_user, file_list_for_user, unit_choices_for_create
-from funds.forms import StatementFilterForm, aid_status_filter
+from funds.forms import StatementFilterForm, aid_list_filters
 from funds.selectors import aid_filtered_for_user, fund_get_for_user
 from hardship.private_search import search_params
 from visits.selectors import visits_for_file
@@ -60,7 +60,7 @@ def export_files(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export_aid(request: HttpRequest) -> HttpResponse:
-    qs = aid_filtered_for_user(user=request.user, status=aid_status_filter(request.GET))
+    qs = aid_filtered_for_user(user=request.user, **aid_list_filters(request.GET))
     record_access(request, None, Action.EXPORT, object_type="funds.aidrequest")
     return _download(request, aid_table(user=request.user, qs=qs))
 

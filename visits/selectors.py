@@ -290,7 +290,7 @@ class ComplianceRow:
 
 def compliance_for_user(*, user, month: dt.date) -> list[ComplianceRow]:
     """Visits made against visits required in `month`, per unit in scope, each with the units below it."""
-    per_unit = _counts_per_unit(user, [month])[month]
+    per_unit = compliance_counts_for_user(user=user, months=[month])[month]
     visits = (
         Visit.objects.visible_to(user)
         .filter(visited_on__gte=month, visited_on__lt=add_months(month, 1))
@@ -315,7 +315,14 @@ class ComplianceMonths:
 
 def compliance_months_for_user(*, user, months: list[dt.date], max_depth: int = 1) -> list[ComplianceMonths]:
     """Compliance per unit in scope (the top units and `max_depth` levels below) for each month, in one query."""
-    counts = _counts_per_unit(user, months)
+    counts = compliance_counts_for_user(user=user, months=months)
+    return compliance_months_from_counts(user=user, months=months, counts=counts, max_depth=max_depth)
+
+
+def compliance_months_from_counts(
+    *, user, months: list[dt.date], counts: dict[dt.date, dict[int, dict[str, int]]], max_depth: int = 1
+) -> list[ComplianceMonths]:
+    """compliance_months_for_user() from counts already read (the dashboard caches them)."""
     by_month = [_roll_up(user, counts[month]) for month in months]
     return [
         ComplianceMonths(unit_pk=row.unit_pk, name=row.name, depth=row.depth, months=[rows[i] for rows in by_month])
@@ -324,7 +331,7 @@ def compliance_months_for_user(*, user, months: list[dt.date], max_depth: int = 
     ]
 
 
-def _counts_per_unit(user, months: list[dt.date]) -> dict[dt.date, dict[int, dict[str, int]]]:
+def compliance_counts_for_user(*, user, months: list[dt.date]) -> dict[dt.date, dict[int, dict[str, int]]]:
     """month -> unit id -> households, required and made, from one aggregate over the files in scope."""
     aggregates, closing = {}, {}
     for i, month in enumerate(months):
@@ -354,20 +361,17 @@ def _counts_per_unit(user, months: list[dt.date]) -> dict[dt.date, dict[int, dic
 def _roll_up(user, per_unit: dict[int, dict[str, int]]) -> list[ComplianceRow]:
     scope = scope_for(user)
     names = dict(scope.unit_choices())
-    paths = {pk: path for pk, path, _zh, _en in scope.units}
-    top = min((path.count("/") for path in paths.values()), default=0)
-    rows = []
-    for pk, path in paths.items():
-        row = ComplianceRow(unit_pk=pk, name=names[pk].strip("\u2003"), depth=path.count("/") - top)
-        for other_pk, other_path in paths.items():
-            if other_path.startswith(path) and other_pk in per_unit:
-                counts = per_unit[other_pk]
-                row.households += counts.get("households", 0)
-                row.required += counts.get("required", 0)
-                row.made += counts.get("made", 0)
-                row.visits += counts.get("visits", 0)
-        rows.append(row)
-    return rows
+    totals = scope.roll_up(per_unit)
+    top = min((path.count("/") for _pk, path, _zh, _en in scope.units), default=0)
+    return [
+        ComplianceRow(
+            unit_pk=pk,
+            name=names[pk].strip("\u2003"),
+            depth=path.count("/") - top,
+            **{key: totals[pk][key] for key in ("households", "required", "made", "visits")},
+        )
+        for pk, path, _zh, _en in scope.units
+    ]
 
 
 # --- visits, attachments and flags --------------------------------------------------------------

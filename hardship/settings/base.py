@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,8 @@ HARDSHIP = {
     # Default length of the post-relief transition period (Yunnan: five years).
     "TRANSITION_YEARS": int(os.environ.get("TRANSITION_YEARS", "5")),
     "PAGE_SIZE": 25,
+    # The dashboard's figures of a scope are shared from the cache for this long (0: never cached).
+    "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60")),
     # Visits (visits app): plain settings, changed per deployment in its settings module.
     "VISIT_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
     "VISIT_ATTACHMENTS_PER_VISIT": 5,

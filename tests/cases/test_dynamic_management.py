@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import FileEvent, HardshipFile
-from cases.selectors import dashboard_counts_for_user
 from cases.services import TransitionNotAllowed, add_years, file_transition
 from cases.temporary import file_convert_to_formal
 from cases.workflow import CloseReason, FileAction, FileKind, FileRecord, FileStatus, HandoverReason
+from dashboard.figures import compute_figures
 from tests.factories import HardshipFileFactory
 
 from .helpers import create_file
@@ -73,7 +73,7 @@ def test_handed_over_households_leave_the_active_count_with_their_reason(branch_
         2, unit=group_a1, status=FileStatus.HANDED_OVER, handover_reason=HandoverReason.SERIOUS_ILLNESS
     )
     HardshipFileFactory(unit=group_a1, status=FileStatus.CLOSED)
-    counts = dashboard_counts_for_user(user=branch_chair)
+    counts = compute_figures(user=branch_chair, today=timezone.localdate())
     assert counts.open_total == 1
     assert counts.by_status[FileStatus.HANDED_OVER] == 2
     assert counts.handed_over_rows() == [("Serious illness", 2)]
@@ -233,7 +233,7 @@ def test_an_unknown_kind_is_refused(cadre, group_a1):
 def test_temporary_files_stay_out_of_the_formal_counts(branch_chair, group_a1):
     HardshipFileFactory(unit=group_a1, status=FileStatus.FILED)
     HardshipFileFactory.create_batch(3, unit=group_a1, kind=FileKind.TEMPORARY, status=FileStatus.SUBMITTED)
-    counts = dashboard_counts_for_user(user=branch_chair)
+    counts = compute_figures(user=branch_chair, today=timezone.localdate())
     assert counts.open_total == 1 and counts.temporary == 3
     assert FileStatus.SUBMITTED not in counts.by_status
 
