@@ -81,7 +81,7 @@ def test_cadre_imports_a_sheet_after_fixing_three_rows_then_exports_the_filtered
 ):
     rows = _rows(group_a1, broken=True)
     page = desktop.login("cadre")
-    page.get_by_role("link", name="Files", exact=True).click()
+    desktop.menu("Households", "Files")
     page.get_by_role("link", name="Import", exact=True).click()
     page.set_input_files("#id_file", str(_xlsx(tmp_path / "households.xlsx", rows)))
     page.get_by_role("button", name="Check the file").click()

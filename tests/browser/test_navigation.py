@@ -10,7 +10,7 @@ from tests.factories import UserFactory
 
 from .conftest import _screen
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 # Set to a directory to keep the screenshots taken here (they are not README pictures).
 SHOTS = os.environ.get("NAV_SCREENSHOTS", "")
