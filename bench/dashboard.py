@@ -22,6 +22,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench.funds import results_rows
 from bench.scenarios import Scenario
 from cases.selectors import file_list_for_user
 from dashboard.figures import compute_figures
@@ -108,11 +109,7 @@ def markdown(report: dict) -> str:
         "| scenario | p50 ms | p99 ms | req/s | queries | app CPU ms/req | db CPU ms/req | other work | what |",
         "|---|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
-    lines += [
-        f"| `{r['name']}` | {r['p50_ms']} | {r['p99_ms']} | {r['requests_per_s']} | {r['queries']} "
-        f"| {r['app_cpu_ms_per_req']} | {r['db_cpu_ms_per_req']} | {r['other_work_cpu_pct']}% | {r['note']} |"
-        for r in report["results"]
-    ]
+    lines += results_rows(report["results"])
     lines += ["", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {t['target']} | {t['value']} | {'pass' if t['pass'] else '**fail**'} |" for t in report["targets"]]
     return "\n".join(lines) + "\n"

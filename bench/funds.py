@@ -360,6 +360,15 @@ def targets(approve: dict) -> list[dict]:
     return [{"target": target, "value": value, "pass": whole and kept}]
 
 
+def results_rows(results: list[dict]) -> list[str]:
+    """A README table's rows: one per scenario measured under wrk."""
+    return [
+        f"| `{r['name']}` | {r['p50_ms']} | {r['p99_ms']} | {r['requests_per_s']} | {r['queries']} "
+        f"| {r['app_cpu_ms_per_req']} | {r['db_cpu_ms_per_req']} | {r['other_work_cpu_pct']}% | {r['note']} |"
+        for r in results
+    ]
+
+
 def markdown(report: dict) -> str:
     """The README's funds figures: the statement's latency, approval plus payment, and the targets."""
     h, d, m = report["header"], report["dataset"], report["header"]["machine"]
@@ -372,11 +381,7 @@ def markdown(report: dict) -> str:
         "| scenario | p50 ms | p99 ms | req/s | queries | app CPU ms/req | db CPU ms/req | other work | what |",
         "|---|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
-    lines += [
-        f"| `{r['name']}` | {r['p50_ms']} | {r['p99_ms']} | {r['requests_per_s']} | {r['queries']} "
-        f"| {r['app_cpu_ms_per_req']} | {r['db_cpu_ms_per_req']} | {r['other_work_cpu_pct']}% | {r['note']} |"
-        for r in report["results"]
-    ]
+    lines += results_rows(report["results"])
     if a := report.get("approve_pay"):
         lines += [
             "",

@@ -417,18 +417,28 @@ def run_funds(wanted: set[str], args: argparse.Namespace) -> int:
                 f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms", r["p50_ms"] < MAX_STATEMENT_P50_MS)
         for r in results
     ] + (fund_bench.targets(approve) if approve else [])  # fmt: skip
-    header = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
-              "gunicorn": {"workers": workers, "worker_class": args.worker_class}}  # fmt: skip
+    header = gunicorn_header(workers, args)
     report = {"header": header, "dataset": dataset, "results": results, "approve_pay": approve, "targets": targets}
-    FUNDS_RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    print("\nFunds targets (reported, not enforced):")
-    for t in targets:
+    failed = publish("Funds", FUNDS_RESULTS, FUND_FIGURES, report, fund_bench.markdown(report))
+    return 1 if failed or (approve and approve["non_redirect"]) else 0
+
+
+def gunicorn_header(workers: int, args: argparse.Namespace) -> dict:
+    return {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
+            "gunicorn": {"workers": workers, "worker_class": args.worker_class}}  # fmt: skip
+
+
+def publish(label: str, path: Path, pattern: re.Pattern, report: dict, markdown: str) -> int:
+    """Write a report's JSON and its README section, print its targets; 1 when a page answered an error."""
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print(f"\n{label} targets (reported, not enforced):")
+    for t in report["targets"]:
         print(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['target']}: {t['value']}")
     text = README.read_text()
-    README.write_text(FUND_FIGURES.sub(lambda m: m.group(1) + fund_bench.markdown(report) + m.group(2), text))
-    print(f"Written: {FUNDS_RESULTS.relative_to(ROOT)}")
-    errors = [r for r in results if r["non_2xx"] or r["socket_errors"] or r["in_process_status"] != 200]
-    return 1 if errors or (approve and approve["non_redirect"]) else 0
+    README.write_text(pattern.sub(lambda m: m.group(1) + markdown + m.group(2), text))
+    print(f"Written: {path.relative_to(ROOT)}")
+    results = report["results"]
+    return int(any(r["non_2xx"] or r["socket_errors"] or r["in_process_status"] != 200 for r in results))
 
 
 def run_dashboard(wanted: set[str], args: argparse.Namespace) -> int:
@@ -459,20 +469,10 @@ def run_dashboard(wanted: set[str], args: argparse.Namespace) -> int:
         results.append({"name": s.name, "path": s.path, "note": s.note, "dataset_size": s.scope_files,
                         "queries": queries[s.name].queries, "in_process_status": queries[s.name].status,
                         **measured})  # fmt: skip
-    header = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
-              "gunicorn": {"workers": workers, "worker_class": args.worker_class}}  # fmt: skip
     files = scenarios[0].scope_files if scenarios else 0
-    targets = dashboard_bench.targets(results)
-    report = {"header": header, "files": files, "compute": compute, "results": results, "targets": targets}
-    DASHBOARD_RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    print("\nDashboard targets (reported, not enforced):")
-    for t in targets:
-        print(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['target']}: {t['value']}")
-    text = README.read_text()
-    README.write_text(DASHBOARD_FIGURES.sub(lambda m: m.group(1) + dashboard_bench.markdown(report) + m.group(2), text))
-    print(f"Written: {DASHBOARD_RESULTS.relative_to(ROOT)}")
-    errors = [r for r in results if r["non_2xx"] or r["socket_errors"] or r["in_process_status"] != 200]
-    return 1 if errors else 0
+    report = {"header": gunicorn_header(workers, args), "files": files, "compute": compute, "results": results,
+              "targets": dashboard_bench.targets(results)}  # fmt: skip
+    return publish("Dashboard", DASHBOARD_RESULTS, DASHBOARD_FIGURES, report, dashboard_bench.markdown(report))
 
 
 def previous_seeding() -> dict:

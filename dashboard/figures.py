@@ -18,7 +18,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from funds.quality import missing_evidence_q
 from funds.selectors import fund_list_for_user
 from funds.services import with_waiting_since
 from funds.workflow import AidStatus
+from hardship.jit import without_jit
 from hardship.months import add_months, month_start
 from hardship.versioned import current_version
 from org.scoping import scope_for
@@ -106,8 +106,7 @@ def scope_figures(*, user, today: dt.date | None = None) -> ScopeFigures:
 
 def compute_figures(*, user, today: dt.date) -> ScopeFigures:
     figures = ScopeFigures(computed_at=timezone.now(), today=today)
-    with transaction.atomic(savepoint=False):
-        _without_jit()
+    with without_jit():
         _file_overview(figures, user, today)
         _file_quality(figures, user, today)
         _causes(figures, user)
@@ -115,14 +114,6 @@ def compute_figures(*, user, today: dt.date) -> ScopeFigures:
         _aid(figures, user)
         _funds(figures, user)
     return figures
-
-
-def _without_jit() -> None:
-    """No JIT compilation for these aggregates (this transaction only): over 200,000 files PostgreSQL spent
-    1.5 s compiling the data-quality query that then ran in 0.5 s (bench/README.md, "Dashboard")."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
 
 
 def _file_overview(figures: ScopeFigures, user, today: dt.date) -> None:

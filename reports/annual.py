@@ -8,12 +8,10 @@ computed or read back from a finalised snapshot.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, DateTimeField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone, translation
@@ -22,6 +20,7 @@ from cases.models import Cause, HardshipFile, Tier
 from cases.selectors import config_items
 from funds.models import HELD_ACCOUNTS, AidDecision, AidRequest, AidType, Fund, TransactionKind
 from funds.workflow import AidAction, AidStatus
+from hardship.jit import without_jit
 from hardship.money import MoneySum
 from org.models import Unit
 from visits.models import Outcome, Visit
@@ -295,7 +294,7 @@ def annual_figures(*, unit: Unit, year: int, progress: Callable[[int], None] = l
         "relief_target": relief_target(),
         "computed_at": timezone.now().isoformat(timespec="seconds"),
     }
-    with _without_jit():
+    with without_jit():
         figures["files"] = _files(files, unit, year, names)
         progress(25)
         visits = Visit.objects.filter(file__unit_id__in=unit_ids)
@@ -306,22 +305,6 @@ def annual_figures(*, unit: Unit, year: int, progress: Callable[[int], None] = l
         figures["funds"] = _funds(Fund.objects.filter(unit_id__in=unit_ids), year)
         progress(60)
     return figures
-
-
-@contextmanager
-def _without_jit() -> Iterator[None]:
-    """PostgreSQL's JIT compiles each of these one-off aggregates with dozens of conditional counts for longer
-    than it runs them (9.7 s of 21 s for the compliance query over 200,000 households): off for the summary."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET jit")
 
 
 def has_data(figures: dict) -> bool:
