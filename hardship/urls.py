@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dashboard.views import dashboard
 
+handler500 = "hardship.errors.server_error"
+
 admin.site.site_header = _("Hardship administration")
 admin.site.site_title = _("Hardship")
 
