@@ -5,10 +5,12 @@ a free port (and the PostgreSQL test its own cluster), so it may freeze, kill or
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -97,7 +99,9 @@ class Celery:
     def _start(self, name: str, arguments: list[str]) -> subprocess.Popen:
         log = open(self.directory / f"{name}.log", "a")  # noqa: SIM115 - the process owns it
         command = [sys.executable, "-m", "celery", "-A", "hardship", *arguments, "-l", "info"]
-        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        # A session of its own: kill() takes the worker and its pool children down together, like a crash.
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
+                                   start_new_session=True)  # fmt: skip
         process.name = name
         self.processes.append(process)
         return process
@@ -110,6 +114,11 @@ class Celery:
         return self._start(name, ["beat", "-s", str(self.directory / f"{name}-schedule"),
                                   "--pidfile", str(self.directory / f"{name}.pid")])  # fmt: skip
 
+    def kill(self, process: subprocess.Popen) -> None:
+        """kill -9 the process and every child it started (a worker's pool), as the kernel's OOM killer would."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n" + self.log(p.name)[-2000:] for p in self.processes)
 
@@ -120,7 +129,7 @@ class Celery:
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes:
             try:
                 process.wait(timeout=20)
@@ -135,3 +144,53 @@ class Celery:
             return []
         text = "".join(path.read_text() for path in sorted(folder.iterdir()))
         return [part for part in text.split("-" * 79) if "Subject:" in part]
+
+
+class PostgresCluster:
+    """A PostgreSQL 15 cluster of the test's own in a temporary directory, run as the postgres user when root."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="hardship-pg-"))
+        self.data = self.directory / "data"
+        self.port = free_port()
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+
+    def _run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        return subprocess.run([*prefix, *command], check=check, capture_output=True, text=True, cwd=self.directory)  # noqa: S603
+
+    def init(self) -> None:
+        self._run(str(self.BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--no-sync", "--locale=C.UTF-8")  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.directory / "log"), "-w",
+                  "-o", options, "start")  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def copy_database(self, source: dict, name: str) -> None:
+        """The source database (Django's connection settings) dumped and restored here as `name`."""
+        dump = str(self.directory / "copy.dump")
+        here = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        _client("pg_dump", "-Fc", "-h", source["HOST"], "-p", str(source["PORT"]), "-U", source["USER"],
+                "-f", dump, source["NAME"])  # fmt: skip
+        _client("createdb", *here, name)
+        _client("pg_restore", "--no-owner", *here, "-d", name, dump)
+
+    def destroy(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _client(tool: str, *arguments: str) -> None:
+    """Run a PostgreSQL client program found on the PATH."""
+    subprocess.run([shutil.which(tool) or tool, *arguments], check=True)  # noqa: S603
