@@ -10,6 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from hardship.celery import app
 from notices.models import Notification
 from visits.models import DigestKind, DigestStatus, ReminderDigest
 from visits.tasks import reminders_monthly_task
@@ -48,7 +49,9 @@ def test_a_worker_killed_in_the_middle_of_a_run_loses_nothing_and_sends_nothing_
         with blocker.cursor() as cursor:
             cursor.execute("SELECT id FROM auth_user WHERE id = %s FOR UPDATE", [sorted(helpers)[2 * BATCH]])
         first = celery_processes.worker("first", concurrency=2)
-        reminders_monthly_task.apply_async(args=[_month()])
+        # On a connection of its own: the app's pooled one may still point at an earlier test's broker.
+        with app.connection_for_write() as broker:
+            reminders_monthly_task.apply_async(args=[_month()], connection=broker, ignore_result=True)
         # Two batches written and being sent; the third waits on the lock: the middle of the run.
         assert wait_for(lambda: ReminderDigest.objects.count() == 2 * BATCH, 60), celery_processes.logs()
         assert not wait_for(lambda: ReminderDigest.objects.count() > 2 * BATCH, 2)
