@@ -67,3 +67,21 @@ def test_report_refusals(api, cadre, branch_chair, chair_other_branch, branch_a,
     cadre_asks = api.as_user(cadre).post(reverse("api:report-list"), {**summary, "unit_id": branch_a.pk})
     assert cadre_asks.status_code == 400
     assert Report.objects.count() == 1
+
+
+def test_notification_and_report_lists_keep_their_query_count(api, cadre, group_a1, django_assert_max_num_queries):
+    client = api.as_user(cadre)
+    Notification.objects.create(user=cadre, kind="visits.monthly", params={})
+    client.get(reverse("api:notification-list"))
+    with django_assert_max_num_queries(6) as few_notifications:
+        client.get(reverse("api:notification-list"))
+    with django_assert_max_num_queries(6) as few_reports:
+        client.get(reverse("api:report-list"))
+    for n in range(12):
+        Notification.objects.create(user=cadre, kind="visits.monthly", params={})
+        Report.objects.create(kind="annual_summary", unit=group_a1, params={"year": 2025}, language="en",
+                              key=f"q{n}", title="T", requested_by=cadre)  # fmt: skip
+    with django_assert_max_num_queries(len(few_notifications.captured_queries)):
+        assert len(client.get(reverse("api:notification-list")).json()["results"]) == 13
+    with django_assert_max_num_queries(len(few_reports.captured_queries)):
+        assert len(client.get(reverse("api:report-list")).json()["results"]) == 12
