@@ -126,8 +126,8 @@ def _apply_identity(hfile: HardshipFile) -> None:
     hfile.id_number, hfile.birth_date, hfile.sex = resident.number, resident.birth_date, resident.sex
 
 
-def _save_members(hfile: HardshipFile, members: list[MemberData], by) -> None:
-    existing = {m.pk: m for m in hfile.members.all()}
+def _save_members(hfile: HardshipFile, members: list[MemberData], by, *, created: bool = False) -> None:
+    existing = {} if created else {m.pk: m for m in hfile.members.all()}
     today = timezone.localdate()
     for row in members:
         member = existing.get(row.pk) if row.pk else Member(file=hfile)
@@ -148,9 +148,13 @@ def _save_members(hfile: HardshipFile, members: list[MemberData], by) -> None:
         member.save()
 
 
-def _save_causes(hfile: HardshipFile, causes: list[Cause], primary: Cause | None) -> None:
+def _save_causes(hfile: HardshipFile, causes: list[Cause], primary: Cause | None, *, created: bool = False) -> None:
     if primary is not None and primary not in causes:
         raise ValidationError({"primary_cause": _("The primary cause must be one of the file's causes.")})
+    if created:  # a new file has no causes yet: nothing to read, clear or match
+        for cause in causes:
+            FileCause.objects.create(file=hfile, cause=cause, is_primary=primary is not None and cause.pk == primary.pk)
+        return
     wanted = {c.pk for c in causes}
     current = {fc.cause_id: fc for fc in hfile.file_causes.all()}
     for cause_id, fc in current.items():
@@ -173,7 +177,7 @@ def file_recompute_income(*, hfile: HardshipFile) -> None:
     hfile.per_capita_income = quantize(total / size)
 
 
-def _living_standard(unit: Unit, year: int) -> tuple[tiering.Standard | None, Any]:
+def living_standard(unit: Unit, year: int) -> tuple[tiering.Standard | None, Any]:
     """The standard of the unit's (inherited) locality for `year`, and the locality: two queries at most."""
     locality = unit.effective_locality()
     if locality is None:
@@ -219,7 +223,7 @@ def file_recompute_tier(
         hardship_costs=hfile.hardship_costs,
         cause_ids=frozenset(cause_ids),
     )
-    standard, locality = place if place is not None else _living_standard(hfile.unit, year)
+    standard, locality = place if place is not None else living_standard(hfile.unit, year)
     suggestion = tiering.suggest(
         household=household,
         rules=tier_rules(),
@@ -256,8 +260,13 @@ def file_save(
     members: list[MemberData],
     hfile: HardshipFile | None = None,
     unit: Unit | None = None,
+    place: tuple | None = None,
 ) -> HardshipFile:
-    """Create a draft file (with `unit`) or update an existing one (with `hfile`); recompute income and tier."""
+    """Create a draft file (with `unit`) or update an existing one (with `hfile`); recompute income and tier.
+
+    `place` is `living_standard(unit, this year)` of the file's unit, for a caller saving many files of a few
+    units (the import): it spares that lookup, as `file_recompute_tier` allows.
+    """
     _check_year_figures(data)
     if hfile is None:
         _require_roles(by, unit, CREATE_ROLES)
@@ -284,10 +293,10 @@ def file_save(
         # Another request filed the same ID between our check and our insert.
         _check_unique_open(federation_id=hfile.federation_id, id_number=hfile.id_number, exclude_pk=hfile.pk, user=by)
         raise
-    _save_members(hfile, members, by)
-    _save_causes(hfile, causes, primary_cause)
+    _save_members(hfile, members, by, created=created)
+    _save_causes(hfile, causes, primary_cause, created=created)
     file_recompute_income(hfile=hfile)
-    file_recompute_tier(hfile=hfile, cause_ids=[c.pk for c in causes])
+    file_recompute_tier(hfile=hfile, cause_ids=[c.pk for c in causes], place=place)
     hfile._history_user = by
     hfile.save(update_fields=["household_size", "household_income", "per_capita_income", *TIER_FIELDS, "updated_at"])
     if created:

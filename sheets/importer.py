@@ -14,12 +14,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.forms import HardshipFileForm, MemberFormSet
 from cases.models import Cause, HardshipFile, Tier
 from cases.selectors import config_items, file_permissions, unit_choices_for_create
-from cases.services import MEMBER_FIELDS, file_save
+from cases.services import MEMBER_FIELDS, file_save, living_standard
 from org.scoping import units_visible_to
 
 from .columns import (
@@ -153,6 +154,8 @@ class _Saver:
     def __init__(self, *, user, result: Result) -> None:
         self.user, self.result = user, result
         self.units = self._units()
+        self.unit_ids = {u.pk for u in self.units.values() if u}
+        self.places: dict[tuple[int, int], tuple] = {}  # (unit, year) -> living standard and locality
         self.tiers = self._config(Tier)
         self.causes = self._config(Cause)
         self.choices = {key: choice_index(choices) for key, choices in CHOICE_COLUMNS.items()}
@@ -230,8 +233,7 @@ class _Saver:
             return
         existing = self.existing.get((unit.root_id, cells.get("id_number", "").upper()))
         if existing and not (
-            existing.unit_id in {u.pk for u in self.units.values() if u}
-            and file_permissions(user=self.user, hfile=existing).can_edit
+            existing.unit_id in self.unit_ids and file_permissions(user=self.user, hfile=existing).can_edit
         ):
             existing = None  # the service refuses it with the duplicate message the browser shows
         causes = [c for c in causes if c]
@@ -245,17 +247,17 @@ class _Saver:
             self._form_errors(form, members, household)
             return
         rows = self._member_rows(members, existing)
-        try:
-            with transaction.atomic():
-                saved = file_save(
-                    by=self.user,
-                    hfile=existing,
-                    unit=unit if existing is None else None,
-                    data=form.service_data(),
-                    causes=list(form.cleaned_data["causes"]),
-                    primary_cause=form.cleaned_data["primary_cause"],
-                    members=rows,
-                )
+        try:  # file_save is atomic: a household it refuses leaves nothing behind (its own savepoint)
+            saved = file_save(
+                by=self.user,
+                hfile=existing,
+                unit=unit if existing is None else None,
+                data=form.service_data(),
+                causes=list(form.cleaned_data["causes"]),
+                primary_cause=form.cleaned_data["primary_cause"],
+                members=rows,
+                place=self._place(existing.unit if existing else unit),
+            )
         except ValidationError as exc:
             for name, messages in _error_dict(exc).items():
                 column = FILE_FIELD_COLUMN.get(name, name)
@@ -274,6 +276,13 @@ class _Saver:
                 "members": len(household.members),
             }
         )
+
+    def _place(self, unit) -> tuple:
+        """The unit's living standard for this year, looked up once per (unit, year) of the import."""
+        key = (unit.pk, timezone.localdate().year)
+        if key not in self.places:
+            self.places[key] = living_standard(unit, key[1])
+        return self.places[key]
 
     def _choices(self, household: Household) -> dict[int, dict[str, str]]:
         resolved: dict[int, dict[str, str]] = {}
