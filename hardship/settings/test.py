@@ -1,5 +1,7 @@
 """Test settings: PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, SQLite otherwise."""
 
+import os
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
@@ -16,3 +18,13 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Tasks run in-process unless a test starts a real worker on the real broker.
 CELERY_TASK_ALWAYS_EAGER = True
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# A test that kills a whole worker starts the next one with a short visibility timeout: the message the dead
+# worker never acknowledged goes back to its queue in seconds instead of an hour (tests/reports/test_worker.py).
+if os.environ.get("CELERY_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        "visibility_timeout": int(os.environ["CELERY_VISIBILITY_TIMEOUT"]),
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }

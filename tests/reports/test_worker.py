@@ -153,3 +153,81 @@ def test_a_worker_killed_in_the_middle_of_a_report_does_not_lose_it(worker, fede
 def tmp_log(process) -> str:
     path = Path(settings.MEDIA_ROOT) / "worker.log"
     return path.read_text()[-3000:] if path.exists() else ""
+
+
+def _start_worker(queue: str, tmp_path: Path, name: str, **env) -> subprocess.Popen:
+    """A `celery worker` in a session of its own, so that the whole of it (parent and pool) can be killed."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hardship.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(tmp_path),
+        **env,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "hardship", "worker", "-P", "prefork", "-c", "1", "-Q", queue,
+               "-n", f"{name}@%h", "--without-mingle", "--without-gossip", "-l", "info"]  # fmt: skip
+    log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - the process writes it until it ends
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture
+def own_queue():
+    queue = f"test-reports-{uuid.uuid4().hex[:8]}"
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    _route(queue)
+    yield queue
+    app.conf.task_always_eager = eager
+    _route(None)
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(queue)
+        conn.default_channel.client.delete(f"_kombu.binding.{queue}")
+
+
+def test_a_whole_worker_killed_with_sigkill_mid_report_loses_nothing(
+    own_queue, tmp_path, federation_staff, federation, year_on_file
+):
+    """kill -9 of the worker and its pool: the message it never acknowledged goes back to the queue (after the
+    broker's visibility timeout, short for the second worker) and the next worker makes the report, once."""
+    db = connection.settings_dict
+    first = _start_worker(own_queue, tmp_path, "first")
+    second = None
+    blocker = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute("LOCK TABLE visits_visit IN ACCESS EXCLUSIVE MODE")
+        report, _reused = report_request(user=federation_staff, kind="annual_summary", unit=federation,
+                                         params={"year": YEAR})  # fmt: skip
+        assert _wait_for(lambda: _status(report) == ReportStatus.RUNNING), (tmp_path / "first.log").read_text()
+        time.sleep(0.5)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=20)
+        blocker.rollback()
+        # Nobody is left to finish it: it stays running, its message unacknowledged in Redis.
+        time.sleep(2)
+        assert _status(report) == ReportStatus.RUNNING
+        second = _start_worker(own_queue, tmp_path, "second", CELERY_VISIBILITY_TIMEOUT="3")
+        assert _wait_for(lambda: _status(report) == ReportStatus.DONE, 120), (
+            (tmp_path / "second.log").read_text()[-3000:],
+            report.error,
+        )
+    finally:
+        blocker.close()
+        _stop(first)
+        if second is not None:
+            _stop(second)
+    assert report.attempts == 2
+    assert "Annual summary 2025" in pdf_text(default_storage.open(report.file.name).read())
+    assert Notification.objects.filter(user=federation_staff, kind="reports.done").count() == 1
+    assert len(list((tmp_path / "reports").rglob("*.pdf"))) == 1
