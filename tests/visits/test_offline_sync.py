@@ -411,7 +411,7 @@ class TestTheInstallableApp:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_syncs_of_one_record_at_the_same_moment_store_one_visit(filed, cadre):
     """A phone that retries while its first request is still running: the file's row lock serialises them."""
     rec = record(filed, cadre)
