@@ -6,7 +6,7 @@ PYTHON ?= python3
 RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: help run setup test bench loadtest lint format messages makemessages check clean
+.PHONY: help run setup test bench loadtest lint format messages makemessages check clean backup restore
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -60,6 +60,12 @@ format: $(DEV_STAMP) ## ruff fix and format
 
 makemessages: ## Refresh the zh_Hans message catalogue
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=bench --ignore=tests --ignore=docs --no-obsolete
+
+backup: ## Dump DATABASE_URL (pg_dump -Fc) and MEDIA_ROOT (tar.gz) into BACKUP_DIR (default backups/)
+	@scripts/backup.sh
+
+restore: ## Restore BACKUP=backups/hardship-<time> into TARGET_DATABASE_URL (default DATABASE_URL) and MEDIA_ROOT
+	@scripts/restore.sh "$(BACKUP)"
 
 clean: ## Remove the virtualenv and the demo database
 	rm -rf $(VENV) db.sqlite3 staticfiles
