@@ -58,3 +58,11 @@ def test_anonymous_and_user_calls_are_throttled(api, cadre, settings):
     client = api.as_user(cadre)
     statuses = [client.get(reverse("api:unit-list")).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", urlconf="api.urls_schema", validate=True, fail_on_warn=True, file=str(out))
+    assert "/api/v1/aid-requests/{id}/approve/" in out.read_text()
