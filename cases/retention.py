@@ -20,6 +20,7 @@ from django.db.models.functions import TruncYear
 from django.utils import timezone
 
 from .models import FileEvent, HardshipFile, Investigation, Member
+from .signals import files_anonymised
 from .workflow import FileStatus
 
 ANONYMISED = "***"
@@ -78,6 +79,8 @@ def files_anonymise(*, file_ids: list[int]) -> AnonymiseResult:
     Member.history.model.objects.filter(file_id__in=file_ids).update(**MEMBER_FIELDS)
     Investigation.objects.filter(file_id__in=file_ids).update(investigator=ANONYMISED, findings=ANONYMISED)
     FileEvent.objects.filter(file_id__in=file_ids).exclude(comment="").update(comment=ANONYMISED)
+    if file_ids:
+        files_anonymised.send(sender=HardshipFile, file_ids=file_ids)
     return AnonymiseResult(files=files, members=members)
 
 

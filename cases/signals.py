@@ -18,3 +18,7 @@ file_moved = Signal()  # hfile, from_unit, by
 # records to the survivor. `members` maps each member of `merged` dropped as a duplicate (same ID) to the
 # survivor's member it duplicates (None: the survivor's worker).
 files_merged = Signal()  # survivor, merged, members, by
+
+# Sent by retention inside the transaction that anonymised the closed files `file_ids`: receivers remove what
+# names or describes those households in their own records (and history rows), keeping the figures.
+files_anonymised = Signal()  # file_ids

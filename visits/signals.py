@@ -5,9 +5,11 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from cases.models import FileCause
+from cases.retention import ANONYMISED
+from cases.signals import files_anonymised
 from cases.workflow import FileStatus
 
-from .models import FlagReason
+from .models import FlagReason, OfflineConflict, Visit
 from .services import flag_raise
 
 
@@ -18,3 +20,13 @@ def _flag_new_cause(sender, instance: FileCause, created: bool, raw: bool = Fals
     cause = instance.cause
     if cause.code in settings.HARDSHIP["MONITORING_CAUSE_CODES"] and instance.file.status == FileStatus.FILED:
         flag_raise(file=instance.file, reason=FlagReason.NEW_CAUSE, detail=cause.name_zh)
+
+
+@receiver(files_anonymised)
+def _anonymise_visits(sender, file_ids: list[int], **kwargs) -> None:
+    """Retention: visit notes and the facts kept for offline conflicts (phones, addresses) go, in the history too;
+    dates, kinds, outcomes and amounts stay for the statistics."""
+    for model in (Visit, Visit.history.model):
+        model.objects.filter(file_id__in=file_ids).exclude(notes="").update(notes=ANONYMISED)
+    for model in (OfflineConflict, OfflineConflict.history.model):
+        model.objects.filter(file_id__in=file_ids).update(base=ANONYMISED, theirs=ANONYMISED, mine=ANONYMISED)

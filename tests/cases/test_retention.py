@@ -113,3 +113,25 @@ def test_an_anonymised_file_still_opens_for_its_chair(files, client_for, branch_
 
 def test_the_cutoff_survives_a_leap_day():
     assert retention_cutoff(years=1, today=dt.date(2028, 2, 29)) == dt.date(2027, 2, 28)
+
+
+def test_visit_notes_and_offline_conflicts_of_an_old_file_go_too(files, cadre):
+    """Visits are kept for the statistics (date, kind, outcome) without their notes; an offline conflict's phone
+    or address values go, in the history rows as well."""
+    from tests.factories import VisitFactory
+    from visits.models import OfflineConflict, Visit
+
+    old, recent = files["old"], files["recent"]
+    visit = VisitFactory(file=old, notes="李小红住院了")
+    kept = VisitFactory(file=recent, notes="一切正常")
+    OfflineConflict.objects.create(visit=visit, file=old, fact="phone", base="13800000000", theirs="13811111111",
+                                   mine="13822222222", raised_by=cadre)  # fmt: skip
+    figures = (visit.visited_on, visit.kind, visit.outcome)
+    _run("--years", "10")
+    visit.refresh_from_db()
+    assert (visit.notes, (visit.visited_on, visit.kind, visit.outcome)) == (ANONYMISED, figures)
+    assert set(Visit.history.filter(file_id=old.pk).values_list("notes", flat=True)) == {ANONYMISED}
+    conflict = OfflineConflict.objects.get(visit=visit)
+    assert (conflict.base, conflict.theirs, conflict.mine) == (ANONYMISED,) * 3
+    assert set(OfflineConflict.history.values_list("mine", flat=True)) == {ANONYMISED}
+    assert Visit.objects.get(pk=kept.pk).notes == "一切正常"
