@@ -33,7 +33,7 @@ v1 = [
         name="docs",
     ),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[AllowAny]), name="redoc"),
-    re_path(r"", NoSuchEndpoint.as_view()),
+    re_path(r"", NoSuchEndpoint.as_view(), name="no_such_endpoint"),  # named: the permission matrix walks it
 ]
 
 urlpatterns = [

@@ -53,6 +53,7 @@ API_ROWS = {
     # The documentation pages are shells without data: the schema they load is for signed-in users.
     "api:docs": (NO_ARGS, (200,) * 8),
     "api:redoc": (NO_ARGS, (200,) * 8),
+    "api:no_such_endpoint": (NO_ARGS, (404,) * 8),  # /api/v1/ itself: a JSON 404 for anyone
     "api:unit-list": (NO_ARGS, EVERYONE),
     "api:unit-detail": (lambda f: [f.unit_id], IN_FILE_SCOPE),
     "api:file-list": (NO_ARGS, EVERYONE),
