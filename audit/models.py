@@ -5,9 +5,11 @@ The log is append-only: the model refuses to change or delete a row, and on
 PostgreSQL a trigger refuses UPDATE and DELETE on the table (migration 0002).
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Unit
@@ -73,3 +75,11 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("the access log is append-only")
+
+    @property
+    def object_label(self) -> str:
+        """What was read, in the reader's language ("Hardship file"), for the log's pages."""
+        try:
+            return capfirst(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type
