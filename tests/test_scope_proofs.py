@@ -99,7 +99,8 @@ def _unnamed(resolver=None, prefix: str = "") -> list[str]:
         if isinstance(pattern, URLResolver):
             if (pattern.namespace or "") not in EXEMPT_NAMESPACES:
                 found += _unnamed(pattern, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern) and not pattern.name:
+        elif isinstance(pattern, URLPattern) and not pattern.name and str(pattern.pattern):
+            # An empty pattern is a fallback (the API's JSON 404 for unknown addresses): it serves no object.
             found.append(prefix + str(pattern.pattern))
     return found
 
