@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.forms import DATE
 from cases.models import Member, Schooling
-from visits.attachments import ACCEPT
+from hardship.uploads import ACCEPT
 
 from .models import AidType, Fund, Source, SpecialFactor, TransactionKind
 from .quality import MISSING_EVIDENCE

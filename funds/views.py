@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from audit.access import Action, record_access
 from cases.selectors import file_get_for_user
 from hardship.pagination import cursor_param
+from hardship.uploads import attachment_response
 from org.scoping import scope_for
 
 from .forms import (
@@ -429,7 +430,6 @@ def aid_document_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    name = document.original_name or f"document{document.extension}"
-    response = FileResponse(handle, content_type=document.content_type, as_attachment=True, filename=name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(
+        handle, content_type=document.content_type, name=document.original_name, fallback="document"
+    )

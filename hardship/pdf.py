@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.utils.safestring import SafeString, mark_safe
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,16 @@ def static_only_fetcher():
 
 def _static_file(path: str) -> bytes | None:
     """A static file's bytes: from the app's static folders, or (a hashed name in production) the collected files."""
-    found = finders.find(path)
-    if found:
-        with open(found, "rb") as fh:
-            return fh.read()
-    if staticfiles_storage.exists(path):
-        with staticfiles_storage.open(path) as fh:
-            return fh.read()
+    try:
+        found = finders.find(path)
+        if found:
+            with open(found, "rb") as fh:
+                return fh.read()
+        if staticfiles_storage.exists(path):
+            with staticfiles_storage.open(path) as fh:
+                return fh.read()
+    except (OSError, SuspiciousFileOperation):  # a folder, or a path the finders themselves refuse
+        return None
     return None
 
 
@@ -73,7 +77,9 @@ def _static_path(url: str) -> str:
     if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or not parts.path.startswith(prefix):
         return ""
     path = unquote(parts.path[len(prefix) :])
-    return "" if ".." in path.split("/") else path
+    if path.startswith("/") or "\\" in path or "\x00" in path or ".." in path.split("/"):
+        return ""
+    return path
 
 
 class Rendered(NamedTuple):

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
+from accounts.views import LoginView, login_code
 from dashboard.views import dashboard
 
 handler500 = "hardship.errors.server_error"
@@ -19,8 +21,12 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("sheets/", include("sheets.urls")),
     path("api/", include("api.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/login/code/", login_code, name="login_code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin logs in through the app's login, so two-factor login holds there too.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
 ]

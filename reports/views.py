@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from audit.access import Action, record_access
 from cases.selectors import file_list_for_user
 from hardship.pagination import cursor_param, keyset_page
+from hardship.uploads import attachment_response
 from org.privacy import fields_in_full
 
 from .annual import annual_figures, file_metric_q, subtree_unit_ids
@@ -108,13 +109,8 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This copy shows details your role may not see: print your own copy from the page."))
         return redirect(report)
     record_access(request, report, Action.PDF, report.unit_id, file_id=report_household(report))
-    filename = f"{report.title}.pdf".replace("/", "-")
-    return FileResponse(
-        default_storage.open(report.file.name, "rb"),
-        as_attachment=True,
-        filename=filename,
-        content_type="application/pdf",
-    )
+    handle = default_storage.open(report.file.name, "rb")
+    return attachment_response(handle, content_type="application/pdf", name=report.title, fallback="report")
 
 
 @require_POST

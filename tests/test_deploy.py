@@ -7,7 +7,9 @@ production settings.
 """
 
 import ast
+import http.client
 import importlib
+import json
 import os
 import re
 import secrets
@@ -310,6 +312,42 @@ def test_production_passes_deploy_checks_with_no_warnings():
     assert "System check identified no issues" in result.stdout
 
 
+def production_settings(*names: str) -> dict:
+    """The values the production settings give `names`, read by a `manage.py shell` under them."""
+    code = "import json; from django.conf import settings as s; "
+    code += f"print(json.dumps({{n: getattr(s, n) for n in {names}}}))"
+    result = run([sys.executable, "manage.py", "shell", "-c", code], production_env())
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_cookies_are_host_only_secure_and_the_session_cookie_is_hidden_from_script():
+    values = production_settings(
+        "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "LANGUAGE_COOKIE_NAME", "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE", "LANGUAGE_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_DOMAIN",
+        "CSRF_COOKIE_DOMAIN", "LANGUAGE_COOKIE_DOMAIN",
+    )  # fmt: skip
+    assert all(values[f"{kind}_COOKIE_NAME"].startswith("__Host-") for kind in ("SESSION", "CSRF", "LANGUAGE"))
+    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"] and values["LANGUAGE_COOKIE_SECURE"]
+    assert values["SESSION_COOKIE_HTTPONLY"]
+    assert (values["SESSION_COOKIE_DOMAIN"], values["CSRF_COOKIE_DOMAIN"], values["LANGUAGE_COOKIE_DOMAIN"]) == (
+        None, None, None,
+    )  # fmt: skip
+
+
+def test_production_allows_no_demo_data_and_hashes_with_argon2():
+    values = production_settings("HARDSHIP", "PASSWORD_HASHERS", "AUTHENTICATION_BACKENDS")
+    assert values["HARDSHIP"]["DEMO_DATA"] is False
+    assert values["PASSWORD_HASHERS"][0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert values["AUTHENTICATION_BACKENDS"][0] == "axes.backends.AxesStandaloneBackend"
+
+
+def test_seed_demo_refuses_to_run_with_production_settings():
+    result = run([sys.executable, "manage.py", "seed_demo", "--files", "1"], production_env())
+    assert result.returncode != 0
+    assert "Demo data is not allowed" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
@@ -414,6 +452,26 @@ def test_web_healthcheck_passes_against_gunicorn_running_the_images_cmd(served_l
     port, env = served_like_the_image
     result = run(web_healthcheck(port), env, timeout=30)
     assert result.returncode == 0, result.stderr
+
+
+def test_production_pages_send_hsts_the_policy_and_a_host_only_csrf_cookie(served_like_the_image):
+    port, _ = served_like_the_image
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    # Behind the TLS-terminating proxy, as production runs.
+    connection.request("GET", "/accounts/login/", headers={"Host": "example.org", "X-Forwarded-Proto": "https"})
+    response = connection.getresponse()
+    assert response.status == 200, response.read()[:500]
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000; includeSubDomains; preload"
+    csp = response.getheader("Content-Security-Policy")
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.getheader("Referrer-Policy") == "same-origin"
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    [cookie] = [value for name, value in response.getheaders() if name == "Set-Cookie"]
+    attributes = [part.strip() for part in cookie.split(";")]
+    assert attributes[0].startswith("__Host-csrftoken=")
+    assert {"Path=/", "Secure"} <= set(attributes)
+    assert not any(part.lower().startswith("domain=") for part in attributes)
 
 
 def test_web_healthcheck_fails_when_nothing_answers():

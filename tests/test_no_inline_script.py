@@ -28,3 +28,14 @@ def test_no_template_has_an_inline_event_handler_or_script():
         for m in pattern.finditer(f.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
+# Rendered by WeasyPrint or read in a mail client, never served to a browser under the policy.
+NOT_SERVED = ("pdf", "emails")
+
+
+def test_no_served_template_has_an_inline_style():
+    served = [f for f in _templates() if not set(NOT_SERVED) & set(f.parts)]
+    offenders = [f"{f}: {m.group(0)}" for f in served for m in INLINE_STYLE.finditer(f.read_text(encoding="utf-8"))]
+    assert offenders == []

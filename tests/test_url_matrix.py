@@ -225,6 +225,13 @@ ROWS = {
     "sheets:import_detail": (_import_job, (302, 200, 404, 404, 404, 404, 404, 404)),
     "sheets:import_status": (_import_job, (302, 200, 404, 404, 404, 404, 404, 404)),
     "sheets:import_confirm": (_import_job, (405,) * 8),  # POST only
+    # Sessions: everyone has their own list; ending is POST only (tests/security/test_sessions.py: never another's).
+    "accounts:session_list": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "accounts:session_end": (lambda f: [1], (405,) * 8),
+    "accounts:session_end_others": (NO_ARGS, (405,) * 8),
+    # Two-factor login: offered to federation staff and administrators; the code step needs a password first.
+    "accounts:two_factor": (NO_ARGS, (302, 403, 403, 403, 403, 403, 200, 403)),
+    "login_code": (NO_ARGS, (302,) * 8),
     "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),

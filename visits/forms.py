@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import validate_phone
 from cases.selectors import helper_choices_for_user
+from hardship.uploads import ACCEPT
 from org.people import display_name
 
-from .attachments import ACCEPT
 from .models import Outcome, OutcomeReason, Visit, VisitKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from cases.models import ConfigItem, HardshipFile, Tier
 from hardship.money import MoneyField
+from hardship.uploads import EXTENSIONS
 from org.models import BilingualName
 from org.scoping import ScopedQuerySet
 
@@ -182,7 +183,7 @@ class VisitAttachment(models.Model):
 
     @property
     def extension(self) -> str:
-        return {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(self.content_type, "")
+        return EXTENSIONS.get(self.content_type, "")
 
     @property
     def is_image(self) -> bool:

@@ -17,9 +17,9 @@ from cases.models import HardshipFile
 from cases.relief import income_observe
 from cases.selectors import helper_choices_for_user
 from cases.workflow import FileStatus
+from hardship.uploads import sniff_content_type
 from org.scoping import scope_for
 
-from .attachments import sniff_content_type
 from .models import FlagReason, MonitoringFlag, Outcome, OutcomeReason, Visit, VisitAttachment, VisitKind
 from .periods import add_months, month_start
 from .selectors import HANDLE_ROLES, RECORD_ROLES, VISITABLE_STATUSES, obligated_files, tier_every_q

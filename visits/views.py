@@ -14,6 +14,7 @@ from audit.access import Action, record_access
 from cases.selectors import file_get_for_user
 from hardship.forms import report_service_error
 from hardship.pagination import keyset_page
+from hardship.uploads import attachment_response
 
 from .forms import FlagHandleForm, VisitForm
 from .periods import add_months, parse_month
@@ -106,14 +107,9 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=attachment.content_type,
-        as_attachment=not attachment.is_image,
-        filename=attachment.original_name or f"attachment{attachment.extension}",
+    return attachment_response(
+        handle, content_type=attachment.content_type, name=attachment.original_name, fallback="attachment"
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -17,12 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hardship.uploads import EXTENSIONS
 from org.models import BilingualName
 from org.scoping import ScopedQuerySet
 
 from .aid import AidRequest, AidType
-
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 
 
 class EvidenceItem(BilingualName):

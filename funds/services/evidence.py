@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from visits.attachments import sniff_content_type
+from hardship.uploads import sniff_content_type
 
 from ..models import AidDocument, AidRequest, EvidenceItem
 from ..workflow import EDITABLE_STATUSES

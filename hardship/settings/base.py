@@ -5,11 +5,13 @@ in-process. With DATABASE_URL and CELERY_BROKER_URL (or REDIS_URL) set, it uses
 PostgreSQL and Redis.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -40,9 +42,15 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "simple_history",
     "org",
     "audit",
+    "accounts",
     "cases",
     "visits",
     "funds",
@@ -61,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "audit.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hardship.versioned.DataVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -70,8 +79,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.no_store.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hardship.urls"
@@ -119,12 +131,63 @@ def database_config() -> dict:
 DATABASES = {"default": database_config()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2 (memory-hard) for every new or changed password; a PBKDF2 hash from before is checked, then
+# rehashed with Argon2 at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.NotDemoPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.passwords.PasswordBackend"]
+# Password guessing: AXES_FAILURE_LIMIT wrong passwords for one username from one address lock that
+# pair for LOGIN_LOCKOUT_MINUTES (every further try restarts the wait). Never the username alone, so
+# nobody can lock a chair out on purpose by typing wrong passwords from elsewhere; an administrator
+# lifts a lock sooner by deleting its access attempt in the admin.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.net.client_ip"
+# Two-factor login (accounts.twofactor): the name authenticator apps show for the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Hardship")
+# Every page in every environment (the browser tests fail on a violation): scripts, styles, fonts,
+# workers and fetches from the app's own origin only, never inline; json_script data blocks are not
+# scripts and need nothing. Images also from data: URIs, which Bootstrap's stylesheet uses for its
+# icons (an image cannot run script). Nothing may frame the app, nor move its base URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# A session ends after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after login at the
+# latest (accounts.sessions); the cookie itself lasts no longer.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MAX_HOURS", "12")) * 3600
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -303,6 +366,13 @@ HARDSHIP = {
     "OUTBOX_KEEP_DAYS": 7,
     # Notifications of these kinds are also e-mailed to readers who keep e-mails on (reminders e-mail themselves).
     "EMAILED_NOTIFICATION_KINDS": ["aid.decided", "aid.waiting"],
+    # Sessions: ended after this many minutes without a request, and this many hours after login.
+    "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+    "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
+    # Proxies in front of the app that append to X-Forwarded-For (0: clients connect directly).
+    "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+    # The demo data (`seed_demo`) and its published password: never in production.
+    "DEMO_DATA": True,
     # Absolute links in e-mails start with this.
     "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:8000"),
 }
@@ -373,5 +443,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint reports every rendering step at INFO: only its warnings (a refused URL, a missing font) matter.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    # django-axes announces itself at every start; its failed logins and lock-outs are warnings.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

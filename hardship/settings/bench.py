@@ -23,6 +23,8 @@ os.environ.setdefault("REDIS_URL", BENCH_REDIS_URL)
 from .production import *  # noqa: E402, F403
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+# The bench database is demo data, and the load scripts log in with the demo password.
+HARDSHIP = {**HARDSHIP, "DEMO_DATA": True}  # noqa: F405
 DEBUG = False
 
 # Persistent connections, as a production deployment would configure them.
@@ -44,6 +46,8 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
+SESSION_COOKIE_NAME, CSRF_COOKIE_NAME, LANGUAGE_COOKIE_NAME = "sessionid", "csrftoken", "django_language"
 
 # Collected static files for the manifest storage, kept out of the shared tree.
 STATIC_ROOT = BASE_DIR / "bench" / ".staticfiles"  # noqa: F405

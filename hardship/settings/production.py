@@ -19,6 +19,9 @@ if not ALLOWED_HOSTS:
 if not REDIS_URL:  # noqa: F405
     raise ImproperlyConfigured("REDIS_URL must be set: the cache and Celery are shared between processes.")
 
+# No demo data: `seed_demo` refuses to run and the demo password logs nobody in.
+HARDSHIP = {**HARDSHIP, "DEMO_DATA": False}  # noqa: F405
+
 # Sessions are read on every request: from Redis, written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -35,12 +38,15 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
+# __Host- cookies: the browser keeps them only if they are Secure, for path / and without a Domain,
+# so neither a subdomain nor plain HTTP can plant or read them.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+LANGUAGE_COOKIE_NAME = "__Host-language"
 
 # Mail leaves through SMTP unless told otherwise: the console backend that base.py
 # defaults to would drop every reminder into the log without a word.

@@ -17,3 +17,12 @@ document.addEventListener("click", function (event) {
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// Sizes that depend on the data (a tree row's indent, a progress bar's width) are set here, not in a
+// style attribute: the content security policy refuses inline styles.
+document.querySelectorAll("[data-indent]").forEach(function (el) {
+  el.style.paddingLeft = el.getAttribute("data-indent") + "rem";
+});
+document.querySelectorAll("[data-width]").forEach(function (el) {
+  el.style.width = el.getAttribute("data-width") + "%";
+});

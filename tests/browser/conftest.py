@@ -110,6 +110,12 @@ class Screen:
         self.page: Page = context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        """Chromium reports every content security policy violation on the console: each one fails the test."""
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     def goto(self, path: str) -> "Page":
         self.page.goto(self.base_url + path)
@@ -170,7 +176,7 @@ def _screen(browser: "Browser", live_server, options: dict, locale: str) -> Iter
         yield screen
     finally:
         context.close()
-    assert not screen.errors, f"JavaScript errors on the page: {screen.errors}"
+    assert not screen.errors, f"JavaScript errors or CSP violations on the page: {screen.errors}"
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from cases.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
 from cases.models import FileEvent, HardshipFile, Tier
@@ -17,7 +18,7 @@ def test_seed_demo_is_idempotent_and_every_role_can_log_in():
     assert {s for s in HardshipFile.objects.values_list("status", flat=True)} >= {FileStatus.DRAFT, FileStatus.FILED}
     roles = set()
     for username, _name, role, _where in DEMO_USERS:
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+        assert authenticate(RequestFactory().post("/"), username=username, password=DEMO_PASSWORD) is not None
         roles.add(role)
     assert roles == set(Role.values)
     # Demo files went through the real services: every one has its lifecycle events.

@@ -10,16 +10,16 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from accounts.passwords import DEMO_PASSWORD, demo_data_allowed
 from cases.demo import DEMO_STEPS, DemoPeople, bulk_files, demo_file_through_services
 from cases.models import HardshipFile, LivingStandard
 from org.models import Locality, Membership, Role, Unit, UnitKind
 
-DEMO_PASSWORD = "demo-pass-2025"  # noqa: S105 - demo logins only; printed by `make run`
 BRANCHES = [
     ("机械制造分会", "Machinery branch", ["铸造小组", "装配小组", "机修小组"]),
     ("纺织服装分会", "Textiles branch", ["纺纱小组", "织布小组"]),
@@ -47,6 +47,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2025)
 
     def handle(self, *args, files: int, seed: int, **options) -> None:
+        if not demo_data_allowed():
+            raise CommandError("Demo data is not allowed with these settings (HARDSHIP['DEMO_DATA'] is off).")
         rng = random.Random(seed)
         with transaction.atomic():
             federation, groups = self._organisation()
