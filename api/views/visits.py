@@ -9,7 +9,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from cases.selectors import file_get_for_user
-from visits.attachments import SIGNATURES
+from hardship.uploads import SIGNATURES
 from visits.forms import VisitForm
 from visits.models import Visit
 from visits.selectors import can_record_visit
