@@ -39,3 +39,14 @@ def test_error_pages_carry_the_policy_too(client, cadre):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert REQUIRED.items() <= policy(response).items()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["api:docs", "api:redoc"])
+def test_the_api_documentation_alone_allows_inline_styles_never_scripts(client, name):
+    """Swagger UI and Redoc style their widgets inline: those two static shells (no data) allow inline styles;
+    scripts stay the app's own, and the rest of the policy is unchanged."""
+    directives = policy(client.get(reverse(name)))
+    assert directives["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert directives["script-src"] == ["'self'"]
+    assert REQUIRED.items() <= directives.items()
