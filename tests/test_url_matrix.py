@@ -233,6 +233,8 @@ ROWS = {
     "accounts:two_factor": (NO_ARGS, (302, 403, 403, 403, 403, 403, 200, 403)),
     "login_code": (NO_ARGS, (302,) * 8),
     "login": (NO_ARGS, (200, 302, 302, 302, 302, 302, 302, 302)),
+    # The admin signs in through the app's login (and its second factor): a redirect for everyone.
+    "admin_login": (NO_ARGS, (302,) * 8),
     "logout": (NO_ARGS, (405,) * 8),  # POST only
     "set_language": (NO_ARGS, (302,) * 8),
 }
