@@ -91,6 +91,7 @@ class Cadre(_Person):
             "met": "on",
             "visitors": visitor.group(1),
             "notes": "负载测试走访",
+            "condolence_money": "0",  # required (zero when nothing was given); the first run left it out
         }
         data |= {f"knows_{k}": "on" for k in ("name", "address", "phone", "spouse", "schooling", "family_event")}
         with self.client.post(
