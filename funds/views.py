@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from audit.access import Action, record_access
 from cases.selectors import file_get_for_user
-from hardship.pagination import cursor_param
+from hardship.pagination import cursor_param, keyset_page
 from hardship.uploads import attachment_response
 from org.scoping import scope_for
 
@@ -65,8 +65,6 @@ from .services import (
     transaction_reverse,
 )
 from .workflow import EDITABLE_STATUSES, REQUEST_ROLES, AidStatus
-
-QUEUE_SHOWN = 200
 
 
 def _managed_fund(request: HttpRequest, pk: int) -> Fund:
@@ -220,9 +218,20 @@ def aid_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def aid_queue(request: HttpRequest) -> HttpResponse:
-    rows = list(approval_queue_for_user(user=request.user)[:QUEUE_SHOWN])
-    count = len(rows) if len(rows) < QUEUE_SHOWN else approval_queue_for_user(user=request.user).count()
-    return render(request, "funds/aidrequest_queue.html", {"rows": rows, "count": count})
+    """The requests waiting for the user's decision, oldest first, a page at a time (counted only when they fill
+    more than one page)."""
+    queue = approval_queue_for_user(user=request.user)
+    page = keyset_page(
+        queue,
+        field="updated_at",
+        descending=False,
+        size=settings.HARDSHIP["PAGE_SIZE"],
+        after=cursor_param(request, "after"),
+        before=cursor_param(request, "before"),
+    )
+    one_page = page.next_cursor is None and page.prev_cursor is None
+    count = len(page.items) if one_page else queue.count()
+    return render(request, "funds/aidrequest_queue.html", {"rows": page.items, "page": page, "count": count})
 
 
 @login_required

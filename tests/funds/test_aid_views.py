@@ -178,3 +178,20 @@ def test_list_queue_and_request_pages_cost_a_fixed_number_of_queries(client_for,
     aid_request_submit(request=aid, by=cadre)  # same status, twice the decisions
     assert _queries(client, aid.get_absolute_url()) == detail
     assert max(few) <= 6 and detail <= 16
+
+
+def test_queue_pages_oldest_first_and_counts_the_whole_queue(client_for, cadre, branch_chair, group_a1, fund, settings):
+    settings.HARDSHIP = {**settings.HARDSHIP, "PAGE_SIZE": 3}
+    waiting = [submitted(filed_household(group_a1), fund, cadre, invoices=[f"P-{i}", f"S-{i}"]).pk for i in range(7)]
+    client = client_for(branch_chair)
+    seen, url = [], reverse("funds:aid_queue")
+    while url:
+        response = client.get(url)
+        assert response.context["count"] == 7
+        seen += [aid.pk for aid in response.context["rows"]]
+        page = response.context["page"]
+        url = f"{reverse('funds:aid_queue')}?after={page.next_cursor}" if page.next_cursor else None
+    assert seen == waiting  # each request once, in the order they began to wait
+    back = client.get(f"{reverse('funds:aid_queue')}?before={waiting[3]}")
+    assert [aid.pk for aid in back.context["rows"]] == waiting[:3]
+    assert client.get(f"{reverse('funds:aid_queue')}?after=oops").context["rows"][0].pk == waiting[0]
