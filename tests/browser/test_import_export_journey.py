@@ -4,16 +4,14 @@ of its own), so the page really follows the check and the import until they end.
 
 import csv
 import io
-import uuid
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from cases.models import HardshipFile
-from hardship.celery import app
+from tests.browser.conftest import worker_for
 from tests.factories import new_resident_id
 
 pytestmark = [
@@ -26,30 +24,11 @@ HEADER = ["Unit", "Household (worker's ID number)", "Relation to the worker", "N
           "Monthly income", "Tier", "Causes of difficulty"]  # fmt: skip
 
 
-def _route(queue: str | None) -> None:
-    app.conf.task_routes = {"sheets.tasks.import_run_task": {"queue": queue}} if queue else None
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-
-
 @pytest.fixture
 def import_worker(settings):
     settings.HARDSHIP = {**settings.HARDSHIP, "IMPORT_ASYNC_ROWS": 10}
-    queue = f"test-import-journey-{uuid.uuid4().hex[:8]}"
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    _route(queue)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
-            yield
-    finally:
-        app.conf.task_always_eager = eager
-        _route(None)
-        for cached in ("queues", "default_queue", "router"):
-            app.amqp.__dict__.pop(cached, None)
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
-            conn.default_channel.client.delete(f"_kombu.binding.{queue}")
+    with worker_for("sheets.tasks.import_run_task"):
+        yield
 
 
 def _rows(unit, *, broken: bool) -> list[list]:

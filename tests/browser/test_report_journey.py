@@ -6,17 +6,15 @@ its script until the download appears.
 """
 
 import datetime as dt
-import uuid
 from pathlib import Path
 
 import psycopg2
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from playwright.sync_api import expect
 
-from hardship.celery import app
 from reports.models import Report, ReportStatus
+from tests.browser.conftest import worker_for
 from tests.factories import VisitFactory
 from tests.reports.conftest import filed
 from tests.reports.pdf import needs_pdftotext, pdf_text
@@ -36,29 +34,10 @@ def _reports_in_memory(settings):
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
 
 
-def _route(queue: str | None) -> None:
-    app.conf.task_routes = {"reports.tasks.report_generate_task": {"queue": queue}} if queue else None
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-
-
 @pytest.fixture
 def report_worker():
-    queue = f"test-report-journey-{uuid.uuid4().hex[:8]}"
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    _route(queue)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
-            yield
-    finally:
-        app.conf.task_always_eager = eager
-        _route(None)
-        for cached in ("queues", "default_queue", "router"):
-            app.amqp.__dict__.pop(cached, None)
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
-            conn.default_channel.client.delete(f"_kombu.binding.{queue}")
+    with worker_for("reports.tasks.report_generate_task"):
+        yield
 
 
 def test_federation_staff_generate_wait_for_and_download_the_annual_summary(
