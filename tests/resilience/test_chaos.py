@@ -28,6 +28,9 @@ pytestmark = [
     pytest.mark.slow,
 ]
 HOUSEHOLDS = 10_000
+# Limits, not targets: on a quiet 2-core machine the first 1,500 take about 60 s and all 10,000 about 170 s; with
+# benchmarks seeding beside the suite they took over three times as long (a run failed at a 180 s limit).
+FIRST_SENDS_LIMIT_S, ALL_SENT_LIMIT_S = 480, 900
 
 
 def test_ten_thousand_reminders_survive_a_killed_worker_a_redis_restart_and_a_second_beat(
@@ -45,13 +48,16 @@ def test_ten_thousand_reminders_survive_a_killed_worker_a_redis_restart_and_a_se
         reminders_monthly_task.apply_async(args=[month], connection=broker, ignore_result=True)
 
     sent = ReminderDigest.objects.filter(status=DigestStatus.SENT)
-    assert wait_for(lambda: sent.count() >= 1500, 180), celery_processes.logs()
+    assert wait_for(lambda: sent.count() >= 1500, FIRST_SENDS_LIMIT_S), celery_processes.logs()
     celery_processes.kill(doomed)
     killed_at = sent.count()
     app_on_own_redis.restart()
     celery_processes.beat("second-beat")
 
-    assert wait_for(lambda: sent.count() == HOUSEHOLDS, 420, step=1), (sent.count(), celery_processes.logs())
+    assert wait_for(lambda: sent.count() == HOUSEHOLDS, ALL_SENT_LIMIT_S, step=1), (
+        sent.count(),
+        celery_processes.logs(),
+    )
     time.sleep(5)  # duplicates still in the queues would be handled by now
     assert killed_at < HOUSEHOLDS
     digests = ReminderDigest.objects.filter(kind=DigestKind.MONTHLY, period=month)
