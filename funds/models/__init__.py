@@ -27,6 +27,7 @@ from .batch import (
 from .evidence import AidDocument, EvidenceItem
 from .ledger import (
     HELD_ACCOUNTS,
+    INTERNAL_KINDS,
     Account,
     AppendOnly,
     AppendOnlyQuerySet,
@@ -43,10 +44,12 @@ from .ledger import (
     LedgerTransactionQuerySet,
     Source,
     TransactionKind,
+    moves_money,
 )
 
 __all__ = [
     "HELD_ACCOUNTS",
+    "INTERNAL_KINDS",
     "Account",
     "PLACE_HOLDING",
     "AidDecision",
@@ -85,4 +88,5 @@ __all__ = [
     "Source",
     "SpecialFactor",
     "TransactionKind",
+    "moves_money",
 ]

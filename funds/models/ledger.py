@@ -112,20 +112,30 @@ class FiscalYear(models.Model):
 
 
 class FundYearTotal(models.Model):
-    """What a fund paid out in one calendar year, kept beside its entries under the fund's balance lock.
+    """What came into, went out of and was paid out of a fund in one calendar year, kept beside its entries
+    under the fund's balance lock.
 
-    The budget-against-spent table reads these rows instead of summing every payment entry of every
-    year (a second over a million entries); tests check them against the entries.
+    The year is the transaction's in the union's time zone. `money_in` and `money_out` are the year's entries
+    on the fund's held accounts, positive ones and negative ones apart (so `money_out` is negative or zero and
+    `money_in + money_out` is what the year added to the fund), leaving out moves between the fund's own
+    accounts (`moves_money`). The budget table and the annual summary read these rows instead of summing every
+    entry of every year (seconds over a million entries); tests check them against the entries.
     """
 
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="year_totals")
     year = models.PositiveSmallIntegerField(_("year"))
     paid_out = models.DecimalField(_("paid out"), max_digits=14, decimal_places=2, default=0)
+    money_in = models.DecimalField(_("money in"), max_digits=14, decimal_places=2, default=0)
+    money_out = models.DecimalField(_("money out"), max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("fund year total")
         verbose_name_plural = _("fund year totals")
-        constraints = [models.UniqueConstraint(fields=["fund", "year"], name="fundyeartotal_unique_per_fund")]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "year"], name="fundyeartotal_unique_per_fund"),
+            models.CheckConstraint(condition=Q(money_in__gte=0), name="fundyeartotal_money_in_not_negative"),
+            models.CheckConstraint(condition=Q(money_out__lte=0), name="fundyeartotal_money_out_not_positive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.fund} {self.year}: {self.paid_out}"
@@ -157,6 +167,14 @@ class Account(models.TextChoices):
 
 
 HELD_ACCOUNTS = (Account.AVAILABLE, Account.RESERVED)
+# Moves between a fund's own accounts: they change neither what it holds nor what came in or went out.
+INTERNAL_KINDS = (TransactionKind.RESERVATION, TransactionKind.RELEASE)
+
+
+def moves_money(kind: str, reversed_kind: str | None) -> bool:
+    """Whether a transaction of `kind` (reversing one of `reversed_kind`) moves money into or out of a fund,
+    rather than between its own accounts; `moved_q` in reports.annual is the same rule as a filter."""
+    return kind not in INTERNAL_KINDS and reversed_kind not in INTERNAL_KINDS
 
 
 class LedgerRowChanged(Exception):

@@ -33,6 +33,7 @@ from ..models import (
     LedgerTransaction,
     Source,
     TransactionKind,
+    moves_money,
 )
 
 MANAGE_ROLES = frozenset({Role.FEDERATION_STAFF, Role.BRANCH_CHAIR})
@@ -179,21 +180,39 @@ def _post(
     for fund_id, balance in balances.items():
         balance.available, balance.reserved = after[fund_id][Account.AVAILABLE], after[fund_id][Account.RESERVED]
         balance.save(update_fields=["available", "reserved"])
-    _add_paid_out(legs, timezone.localdate(txn.created_at).year)
+    moved = moves_money(kind, reverses.kind if reverses else None)
+    _add_year_totals(year_total_changes(legs, moved=moved), timezone.localdate(txn.created_at).year)
     return txn
 
 
-def _add_paid_out(legs: list[Leg], year: int) -> None:
-    """Keep each fund's paid-out total for the year beside its entries; the caller holds the balance locks."""
-    paid: dict[int, Decimal] = {}
+YEAR_TOTAL_FIELDS = ("paid_out", "money_in", "money_out")
+
+
+def year_total_changes(legs, *, moved: bool) -> dict[int, dict[str, Decimal]]:
+    """What the legs add to each fund's `FundYearTotal`: payments to `paid_out`; when the transaction moves
+    money into or out of the fund (`moved`), its held legs to `money_in` (amount > 0) or `money_out` (< 0).
+    Funds the legs leave unchanged are left out. `legs` are `Leg`s or anything with the same three fields."""
+    changes: dict[int, dict[str, Decimal]] = {}
     for leg in legs:
         if leg.account == Account.PAID_OUT:
-            paid[leg.fund_id] = paid.get(leg.fund_id, ZERO) + leg.amount
-    for fund_id, amount in paid.items():
+            name = "paid_out"
+        elif leg.account in HELD_ACCOUNTS and moved:
+            name = "money_in" if leg.amount > 0 else "money_out"
+        else:
+            continue
+        fund = changes.setdefault(leg.fund_id, dict.fromkeys(YEAR_TOTAL_FIELDS, ZERO))
+        fund[name] += leg.amount
+    return changes
+
+
+def _add_year_totals(changes: dict[int, dict[str, Decimal]], year: int) -> None:
+    """Keep each fund's totals for the year beside its entries; the caller holds the balance locks."""
+    for fund_id, change in changes.items():
         # Added in Python, exact on every database; the balance lock keeps other postings of the fund out.
         total, _created = FundYearTotal.objects.get_or_create(fund_id=fund_id, year=year)
-        total.paid_out += amount
-        total.save(update_fields=["paid_out"])
+        for name, amount in change.items():
+            setattr(total, name, getattr(total, name) + amount)
+        total.save(update_fields=list(YEAR_TOTAL_FIELDS))
 
 
 def _fresh(fund: Fund) -> Fund:

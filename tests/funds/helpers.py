@@ -2,17 +2,19 @@
 
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
-from funds.models import Account, Entry, FundBalance, FundYearTotal, LedgerTransaction
+from funds.models import HELD_ACCOUNTS, Account, Entry, FundBalance, FundYearTotal, LedgerTransaction
+from funds.services.ledger import YEAR_TOTAL_FIELDS, ZERO
 from hardship.money import MoneySum
+from reports.annual import moved_q
 from tests.factories import funded
 
 
 def assert_ledger_consistent() -> None:
     """Every transaction balances; every fund's balance row equals the sum of its entries and is not negative;
-    every fund's paid-out total per year equals its payment entries of the year."""
+    every fund's year totals (paid out, money in, money out) equal its entries of the year."""
     unbalanced = Entry.objects.values("transaction").annotate(s=MoneySum("amount")).exclude(s=0)
     assert not list(unbalanced), list(unbalanced)
     assert not LedgerTransaction.objects.annotate(n=Count("entries")).filter(n__lt=2).exists()
@@ -20,19 +22,36 @@ def assert_ledger_consistent() -> None:
         (row["fund"], row["account"]): row["s"]
         for row in Entry.objects.order_by().values("fund", "account").annotate(s=MoneySum("amount"))
     }
-    paid = (
-        Entry.objects.filter(account=Account.PAID_OUT)
-        .annotate(year=ExtractYear("transaction__created_at"))
-        .order_by()
-        .values("fund", "year")
-        .annotate(s=MoneySum("amount"))
-    )
-    kept = {(t.fund_id, t.year): t.paid_out for t in FundYearTotal.objects.all()}
-    assert kept == {(r["fund"], r["year"]): r["s"] for r in paid}, kept
+    assert kept_year_totals() == year_totals_from_entries()
     for balance in FundBalance.objects.all():
         assert balance.available == sums.get((balance.fund_id, Account.AVAILABLE), Decimal("0")), balance
         assert balance.reserved == sums.get((balance.fund_id, Account.RESERVED), Decimal("0")), balance
         assert balance.available >= 0 and balance.reserved >= 0, balance
+
+
+def year_totals_from_entries() -> dict:
+    """{(fund, year): (paid out, money in, money out)} from the entries, the year the transaction's local one:
+    payments; the held accounts' positive and negative entries, leaving out moves between a fund's own accounts
+    (reports.annual.moved_q). Years whose totals are all zero are left out."""
+    held = Q(account__in=HELD_ACCOUNTS) & moved_q()
+    rows = (
+        Entry.objects.annotate(year=ExtractYear("transaction__created_at"))
+        .order_by()
+        .values("fund", "year")
+        .annotate(
+            paid_out=MoneySum("amount", filter=Q(account=Account.PAID_OUT)),
+            money_in=MoneySum("amount", filter=held & Q(amount__gt=0)),
+            money_out=MoneySum("amount", filter=held & Q(amount__lt=0)),
+        )
+    )
+    sums = {(r["fund"], r["year"]): tuple(r[f] or ZERO for f in YEAR_TOTAL_FIELDS) for r in rows}
+    return {key: value for key, value in sums.items() if any(value)}
+
+
+def kept_year_totals() -> dict:
+    """{(fund, year): (paid out, money in, money out)} as FundYearTotal keeps them, all-zero years left out."""
+    kept = {(t.fund_id, t.year): tuple(getattr(t, f) for f in YEAR_TOTAL_FIELDS) for t in FundYearTotal.objects.all()}
+    return {key: value for key, value in kept.items() if any(value)}
 
 
 def ledger_snapshot() -> tuple:
