@@ -47,8 +47,10 @@ from funds.models import (
     FundYearTotal,
     LedgerTransaction,
     TransactionKind,
+    moves_money,
 )
-from funds.services import fund_allocate, fund_create
+from funds.services import Leg, fund_allocate, fund_create
+from funds.services.ledger import YEAR_TOTAL_FIELDS, year_total_changes
 from funds.workflow import AidAction, AidStatus
 from hardship.money import MoneySum
 from org.models import Role, Unit
@@ -93,6 +95,24 @@ TXN_COLUMNS = ["id", "kind", "memo", "source", "actor_id", "created_at", "idempo
 ENTRY_COLUMNS = ["id", "transaction_id", "fund_id", "account", "amount", "available_after", "reserved_after"]
 
 
+class YearTotals:
+    """Each fund's `FundYearTotal` for ledger rows written by COPY, added up by the service's own rule
+    (`year_total_changes`, the transaction's local year); bench/reports.py seeds with it too."""
+
+    def __init__(self) -> None:
+        self.totals: dict[tuple[int, int], dict[str, Decimal]] = {}
+
+    def add(self, kind: str, created: dt.datetime, legs: list[Leg]) -> None:
+        year = timezone.localtime(created).year
+        for fund_id, change in year_total_changes(legs, moved=moves_money(kind, None)).items():
+            total = self.totals.setdefault((fund_id, year), dict.fromkeys(YEAR_TOTAL_FIELDS, Decimal("0.00")))
+            for name, amount in change.items():
+                total[name] += amount
+
+    def rows(self) -> list[FundYearTotal]:
+        return [FundYearTotal(fund_id=fund, year=year, **total) for (fund, year), total in self.totals.items()]
+
+
 class _Ledger:
     """The running balances while transactions are generated, as the services keep them."""
 
@@ -101,7 +121,7 @@ class _Ledger:
         self.available = self.reserved = Decimal("0.00")
         self.rng = random.Random(2025)
         self.pending: Decimal | None = None  # a reservation waiting for its disbursement
-        self.paid_by_year: dict[int, Decimal] = {}  # what funds.services.ledger keeps in FundYearTotal
+        self.year_totals = YearTotals()  # what funds.services.ledger keeps in FundYearTotal
 
     def transaction(self, n: int, txn_id: int, entry_ids: list[int]) -> tuple[tuple, list[tuple]]:
         """The n-th transaction: (its row, its two entries' rows)."""
@@ -117,9 +137,7 @@ class _Ledger:
                                                                    (Account.PAID_OUT, self.pending)]  # fmt: skip
             self.pending = None
         created = self.start + self.step * n
-        if kind == TransactionKind.DISBURSEMENT:
-            year = timezone.localtime(created).year
-            self.paid_by_year[year] = self.paid_by_year.get(year, Decimal("0.00")) + legs[1][1]
+        self.year_totals.add(kind, created, [Leg(self.fund_id, account, amount) for account, amount in legs])
         txn = (txn_id, kind, "基准", source, self.actor_id, created.isoformat(), f"bench-ledger-{txn_id}",
                None, None, None)  # fmt: skip
         entries = []
@@ -133,20 +151,10 @@ class _Ledger:
         return txn, entries
 
 
-def ensure_ledger(*, log: Callable[[str], None]) -> dict:
-    """The bench ledger fund with LEDGER_ENTRIES entries: reused when present, else written by COPY."""
-    federation = Unit.objects.get(parent=None, name_zh="示范市总工会")
-    fund = _ledger_fund(federation)
-    have = Entry.objects.filter(fund=fund).count()
-    if have >= LEDGER_ENTRIES:
-        log(f">> Reusing the ledger of fund {fund.pk}: {have:,} entries.")
-        return {"ledger_fund": fund.pk, "ledger_entries": have, "ledger_reused": True}
-    if have:
-        raise SystemExit(f"!! Fund {fund.pk} holds {have:,} entries, not {LEDGER_ENTRIES:,}: rerun with --reseed.")
-    started = time.perf_counter()
-    txns = LEDGER_ENTRIES // 2
-    now = timezone.now()
-    ledger = _Ledger(fund.pk, _staff().pk, now - dt.timedelta(days=3 * 365), dt.timedelta(days=3 * 365) / txns)
+def write_ledger(fund: Fund, *, txns: int, start: dt.datetime, end: dt.datetime, log: Callable[[str], None]) -> None:
+    """`txns` transactions on `fund` spread evenly from `start` to `end`, written by COPY, then the fund's balance
+    row and year totals as the services would have left them."""
+    ledger = _Ledger(fund.pk, _staff().pk, start, (end - start) / txns)
     for first in range(0, txns, BATCH_TXNS):
         n = min(BATCH_TXNS, txns - first)
         with transaction.atomic(), connection.cursor() as cursor:
@@ -161,9 +169,22 @@ def ensure_ledger(*, log: Callable[[str], None]) -> dict:
             _copy(cursor, "funds_entry", ENTRY_COLUMNS, entry_rows)
         log(f"   ledger: {first + n:,} transactions")
     FundBalance.objects.filter(fund=fund).update(available=ledger.available, reserved=ledger.reserved)
-    FundYearTotal.objects.bulk_create(
-        FundYearTotal(fund=fund, year=year, paid_out=total) for year, total in ledger.paid_by_year.items()
-    )
+    FundYearTotal.objects.bulk_create(ledger.year_totals.rows())
+
+
+def ensure_ledger(*, log: Callable[[str], None]) -> dict:
+    """The bench ledger fund with LEDGER_ENTRIES entries: reused when present, else written by COPY."""
+    federation = Unit.objects.get(parent=None, name_zh="示范市总工会")
+    fund = _ledger_fund(federation)
+    have = Entry.objects.filter(fund=fund).count()
+    if have >= LEDGER_ENTRIES:
+        log(f">> Reusing the ledger of fund {fund.pk}: {have:,} entries.")
+        return {"ledger_fund": fund.pk, "ledger_entries": have, "ledger_reused": True}
+    if have:
+        raise SystemExit(f"!! Fund {fund.pk} holds {have:,} entries, not {LEDGER_ENTRIES:,}: rerun with --reseed.")
+    started = time.perf_counter()
+    now = timezone.now()
+    write_ledger(fund, txns=LEDGER_ENTRIES // 2, start=now - dt.timedelta(days=3 * 365), end=now, log=log)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE funds_entry")
         cursor.execute("ANALYZE funds_ledgertransaction")
@@ -326,6 +347,7 @@ def ledger_check(fund: Fund, pks: list[int]) -> dict:
     sums = dict(Entry.objects.filter(fund=fund).values("account").annotate(s=MoneySum("amount")).values_list(
         "account", "s"))  # fmt: skip
     paid_out = sums.get(Account.PAID_OUT) or Decimal("0")
+    years = fund.year_totals.all()
     touched = LedgerTransaction.objects.filter(entries__fund=fund).values("pk")
     unbalanced = (
         Entry.objects.filter(transaction__in=touched).values("transaction").annotate(s=MoneySum("amount")).exclude(s=0)
@@ -343,7 +365,8 @@ def ledger_check(fund: Fund, pks: list[int]) -> dict:
         and balance.reserved == (sums.get(Account.RESERVED) or 0),
         "unbalanced_transactions": unbalanced.count(),
         "paid_twice": twice.count(),
-        "year_total_matches_entries": sum(t.paid_out for t in fund.year_totals.all()) == paid_out,
+        "year_total_matches_entries": sum(t.paid_out for t in years) == paid_out
+        and sum(t.money_in + t.money_out for t in years) == balance.total,
     }
 
 

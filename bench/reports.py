@@ -124,23 +124,29 @@ def _setup() -> None:
     django.setup()
 
 
-def seed() -> dict:
-    """100 funds on the units below the federation, and 500,000 allocations and payments over two years."""
+def seed(transactions: int = TRANSACTIONS, fund_count: int = FUNDS) -> dict:
+    """100 funds on the units below the federation, and 500,000 allocations and payments over two years, with
+    each fund's year totals (money in, money out, paid out) as the ledger services keep them."""
     import datetime as dt
+    from decimal import Decimal
 
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
 
-    from funds.models import Fund, FundBalance, FundKind
+    from bench.funds import YearTotals
+    from funds.models import Fund, FundBalance, FundKind, FundYearTotal
+    from funds.services import Leg
     from org.models import Unit
 
     started = time.perf_counter()
     rng = random.Random(6)  # noqa: S311 - benchmark data
-    units = list(Unit.objects.exclude(parent=None).order_by("path")[:FUNDS])
+    units = list(Unit.objects.exclude(parent=None).order_by("path")[:fund_count])
     kind = FundKind.objects.order_by("order").first()
     funds = Fund.objects.bulk_create(
-        [Fund(unit=u, kind=kind, name=f"帮扶资金{i}") for i, u in enumerate(units * (FUNDS // len(units) + 1))][:FUNDS]
+        [Fund(unit=u, kind=kind, name=f"帮扶资金{i}") for i, u in enumerate(units * (fund_count // len(units) + 1))][
+            :fund_count
+        ]
     )
     FundBalance.objects.bulk_create([FundBalance(fund=f) for f in funds])
     actor = get_user_model().objects.order_by("pk").first().pk
@@ -151,8 +157,9 @@ def seed() -> dict:
         cur.execute("SELECT coalesce(max(id), 0) FROM funds_entry")
         first_entry = cur.fetchone()[0] + 1
     txs, entries = StringIO(), StringIO()
+    totals = YearTotals()
     entry_id = first_entry
-    for i in range(TRANSACTIONS):
+    for i in range(transactions):
         tx_id = first_tx + i
         fund = rng.choice(funds).pk
         at = now - dt.timedelta(seconds=rng.randint(0, 730 * 86400))
@@ -164,6 +171,7 @@ def seed() -> dict:
         for account, value in legs:
             entries.write(f"{entry_id}\t{tx_id}\t{fund}\t{account}\t{value}.00\t0\t0\n")
             entry_id += 1
+        totals.add(kind_name, at, [Leg(fund, account, Decimal(value)) for account, value in legs])
     txs.seek(0)
     entries.seek(0)
     with connection.cursor() as cur:
@@ -174,9 +182,10 @@ def seed() -> dict:
         for table in ("funds_ledgertransaction", "funds_entry"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")  # noqa: S608
         cur.execute("ANALYZE funds_entry; ANALYZE funds_ledgertransaction")
+    FundYearTotal.objects.bulk_create(totals.rows())
     return {
         "seed_s": round(time.perf_counter() - started, 1),
-        "transactions": TRANSACTIONS,
+        "transactions": transactions,
         "entries": entry_id - first_entry,
     }
 

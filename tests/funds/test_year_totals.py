@@ -99,3 +99,35 @@ def test_the_migration_fills_money_in_and_out_from_the_entries_in_two_queries(br
     assert kept_year_totals() == kept == year_totals_from_entries()
     assert _totals(group) == {2025: (D("0.00"), D("300.00"), D("0.00")), 2026: (D("0.00"), D("0.00"), D("-300.00"))}
 
+
+# The benchmark seeders write ledger rows by COPY, bypassing the services: their year totals must still match.
+
+
+@pytest.mark.postgres
+def test_the_bench_ledger_keeps_year_totals_in_the_local_year(federation):
+    from bench.funds import write_ledger
+    from tests.factories import UserFactory
+
+    UserFactory(username="federation")
+    fund = FundFactory(unit=federation)
+    # An hour either side of midnight in Shanghai, all of it still 31 December in UTC.
+    write_ledger(
+        fund,
+        txns=120,
+        start=NEW_YEARS_EVE - dt.timedelta(hours=1),
+        end=NEW_YEARS_DAY + dt.timedelta(hours=1),
+        log=print,
+    )
+    assert set(_totals(fund)) == {2025, 2026}
+    assert_ledger_consistent()
+
+
+@pytest.mark.postgres
+def test_the_bench_reports_seed_keeps_year_totals(federation, branch_a, branch_b, group_a1, federation_staff):
+    from bench.reports import seed
+
+    with time_machine.travel(NEW_YEARS_DAY, tick=False):
+        assert seed(transactions=300, fund_count=3)["entries"] == 600
+    # Its balance rows stay at zero (the summary does not read them): the year totals match the entries.
+    assert len({year for _fund, year in kept_year_totals()}) >= 2
+    assert kept_year_totals() == year_totals_from_entries()
