@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from cases.models import Cause, HardshipFile, Tier
 from cases.selectors import config_items
-from funds.models import HELD_ACCOUNTS, AidDecision, AidRequest, AidType, Fund, TransactionKind
+from funds.models import INTERNAL_KINDS, AidDecision, AidRequest, AidType, Fund
 from funds.workflow import AidAction, AidStatus
 from hardship.jit import without_jit
 from hardship.money import MoneySum
@@ -32,8 +32,6 @@ AID_METRICS = ("requested_n", "requested", "approved_n", "approved", "paid_n", "
 FUND_METRICS = ("opening", "inflow", "outflow", "closing")
 MONEY_METRICS = frozenset({"requested", "approved", "paid", *FUND_METRICS})
 ZERO = Decimal("0.00")
-# Moves between a fund's own accounts: they change neither what it holds nor what came in or went out.
-INTERNAL_KINDS = (TransactionKind.RESERVATION, TransactionKind.RELEASE)
 
 
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:
@@ -226,22 +224,24 @@ def _aid(requests: QuerySet, year: int, names: dict) -> dict:
 
 
 def moved_q(prefix: str = "") -> Q:
-    """Entries that move money into or out of a fund (not between its own accounts)."""
+    """Entries that move money into or out of a fund (not between its own accounts): `funds.models.moves_money`,
+    the rule the year totals are kept by, as a filter."""
     return ~Q(**{f"{prefix}transaction__kind__in": INTERNAL_KINDS}) & ~Q(
         **{f"{prefix}transaction__reverses__kind__in": INTERNAL_KINDS}
     )
 
 
 def _fund_sums(year: int) -> dict:
-    start, end = local_midnight(dt.date(year, 1, 1)), local_midnight(dt.date(year + 1, 1, 1))
-    held = Q(entries__account__in=HELD_ACCOUNTS)
-    moved = moved_q("entries__")
-    in_year = held & moved & Q(entries__transaction__created_at__gte=start, entries__transaction__created_at__lt=end)
+    """From the funds' year totals (`FundYearTotal`, kept beside the entries): money in and out of the year, and
+    what the fund held before and after it, as every year's in plus out (moves between a fund's own accounts,
+    left out of both, add nothing to what it holds)."""
+    net = F("year_totals__money_in") + F("year_totals__money_out")
+    this_year = Q(year_totals__year=year)
     return {
-        "opening": MoneySum("entries__amount", filter=held & Q(entries__transaction__created_at__lt=start)),
-        "inflow": MoneySum("entries__amount", filter=in_year & Q(entries__amount__gt=0)),
-        "outflow": MoneySum("entries__amount", filter=in_year & Q(entries__amount__lt=0)),
-        "closing": MoneySum("entries__amount", filter=held & Q(entries__transaction__created_at__lt=end)),
+        "opening": MoneySum(net, filter=Q(year_totals__year__lt=year)),
+        "inflow": MoneySum("year_totals__money_in", filter=this_year),
+        "outflow": MoneySum("year_totals__money_out", filter=this_year),
+        "closing": MoneySum(net, filter=Q(year_totals__year__lte=year)),
     }
 
 
