@@ -8,6 +8,10 @@ every entry at once. Writes to files, visits and aid do not: bumping on every sa
 make a busy federation's cache useless, so those figures may be up to a minute old (the page says when they
 were read). Only ids and numbers are cached: names are looked up in the reader's language when shown.
 Per-user figures (my approvals, my visits and reviews) are never cached here.
+
+When the figures of a scope grow older than that, one request recomputes them (it takes a short lock in the
+cache) while the others keep showing the figures they have, for up to STALE_FACTOR times the cache time:
+a busy federation never has every worker recomputing the same second-long queries at once.
 """
 
 import datetime as dt
@@ -90,6 +94,12 @@ def _cache_key(user, today: dt.date) -> str:
     return f"dashboard:{current_version()}:{today:%Y%m%d}:{digest}"
 
 
+# Stale figures are shown while one request recomputes them, for at most this many times the cache time.
+STALE_FACTOR = 10
+# How long a recompute may hold the scope's lock before another request may try (it normally takes seconds).
+RECOMPUTE_LOCK_SECONDS = 60
+
+
 def scope_figures(*, user, today: dt.date | None = None) -> ScopeFigures:
     """The figures of the user's scope, from the cache when another user of the same scope read them lately."""
     today = today or timezone.localdate()
@@ -98,9 +108,12 @@ def scope_figures(*, user, today: dt.date | None = None) -> ScopeFigures:
         return compute_figures(user=user, today=today)
     key = _cache_key(user, today)
     figures = cache.get(key)
-    if figures is None:
+    fresh = figures is not None and (timezone.now() - figures.computed_at).total_seconds() < seconds
+    # One request recomputes stale figures; the others show them meanwhile. With none cached, everyone computes.
+    if not fresh and (figures is None or cache.add(f"{key}:recompute", 1, RECOMPUTE_LOCK_SECONDS)):
         figures = compute_figures(user=user, today=today)
-        cache.set(key, figures, seconds)
+        cache.set(key, figures, seconds * STALE_FACTOR)
+        cache.delete(f"{key}:recompute")
     return figures
 
 

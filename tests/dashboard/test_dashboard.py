@@ -116,6 +116,30 @@ def test_figures_are_cached_per_scope_not_per_user(client_for, landscape, branch
     assert board(client_for(deputy)).figures.computed_at == again
 
 
+def test_stale_figures_are_shown_while_one_request_recomputes_them(client_for, landscape, branch_chair, settings):
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from dashboard.figures import _cache_key
+
+    settings.HARDSHIP = {**settings.HARDSHIP, "DASHBOARD_CACHE_SECONDS": 60}
+    client = client_for(branch_chair)
+    board(client)
+    key = _cache_key(branch_chair, timezone.localdate())
+    stale = cache.get(key)
+    stale.computed_at -= dt.timedelta(seconds=120)  # read two minutes ago: older than the cache time
+    cache.set(key, stale, 600)
+    cache.add(f"{key}:recompute", 1, 60)  # another request is recomputing them
+    assert board(client).figures.computed_at == stale.computed_at
+    cache.delete(f"{key}:recompute")  # it ended without storing: this request recomputes
+    fresh = board(client).figures.computed_at
+    assert fresh > stale.computed_at + dt.timedelta(seconds=100)
+    assert board(client).figures.computed_at == fresh
+    assert cache.get(f"{key}:recompute") is None
+
+
 # --- every count is its list ----------------------------------------------------------------------------
 
 
