@@ -1,4 +1,5 @@
-"""Visits made and required over a year and the year before, per branch: one query over the files and visits.
+"""Visits made and required over a year and the year before, per branch or per household: one query over the files
+and visits.
 
 Compliance needs, for every month, whether the household had a visit in the visiting
 period ending then, and for every holiday whether it had a holiday visit in its window.
@@ -12,15 +13,17 @@ The ORM cannot join a grouped subquery, so the pieces are compiled by the ORM an
 together here: the counts are an ORM query over the files whose FROM is replaced by the
 files' rule columns (under the files table's name) joined to the masks, so the
 obligation rules (the same Q objects as the visits pages, from visits.selectors)
-compile unchanged.
+compile unchanged. The summary groups the files by branch; its drill-down groups the
+same query by household, so a household's figures add up to its branch's by construction.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import BitOr
 from django.db import connection
-from django.db.models import BigIntegerField, Case, Count, IntegerField, Max, Q, QuerySet, Sum, When
+from django.db.models import BigIntegerField, Case, Count, Expression, F, IntegerField, Max, Q, QuerySet, Sum, When
 from django.db.models import Value as V
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear
@@ -41,6 +44,7 @@ from visits.selectors import (
 # The columns of the files the obligation rules read (visits.selectors: obligated_q, period_ends_q, _groups).
 RULE_COLUMNS = ("id", "status", "tier_id", "filed_on", "relieved_on", "transition_ends_on")
 MASK_BITS = 63  # a signed 64-bit integer
+VISIT_FIGURES = ("made", "households", "required", "required_made")
 
 
 @dataclass(frozen=True)
@@ -106,14 +110,15 @@ def _mask(layout: Layout, index: int):
     return Cast(sum(parts[1:], parts[0]), BigIntegerField())
 
 
-def _visited_sql(layout: Layout, files: QuerySet, year: int) -> tuple[str, tuple]:
+def _visited_sql(layout: Layout, files: QuerySet, sides: tuple[tuple[str, int], ...]) -> tuple[str, tuple]:
     """Each household's masks, from one pass over the visits of the two years grouped by household."""
     starts = min([layout.first, *(holiday_window(h)[0] for h in layout.holidays)])
+    last = max(y for _side, y in sides)
     visits = Visit.objects.filter(
-        file__in=files.values("pk"), visited_on__gte=starts, visited_on__lt=dt.date(year + 1, 1, 1)
+        file__in=files.values("pk"), visited_on__gte=starts, visited_on__lt=dt.date(last + 1, 1, 1)
     )
     masks = {f"mask{i}": _mask(layout, i) for i in range(layout.masks)}
-    made = {f"visits_{side}": Count("pk", filter=Q(visited_on__year=y)) for side, y in SIDES(year)}
+    made = {f"visits_{side}": Count("pk", filter=Q(visited_on__year=y)) for side, y in sides}
     return visits.order_by().values("file_id").annotate(**masks, **made).query.sql_with_params()
 
 
@@ -134,35 +139,55 @@ def SIDES(year: int) -> tuple[tuple[str, int], ...]:  # noqa: N802
     return (("cur", year), ("prev", year - 1))
 
 
+def _added(counts: list) -> Expression:
+    return sum(counts[1:], counts[0]) if counts else V(0)
+
+
 def _counts(layout: Layout, side: str, year: int, today: dt.date) -> dict:
     """Visits made and households visited; visits required and required visits made, month by month and holiday
-    by holiday, as conditional counts."""
+    by holiday, as conditional counts added up in the query (a group of one household gives its own figures)."""
     made = _column("visited", f"visits_{side}", IntegerField())
-    counts = {f"{side}_visits": Sum(made), f"{side}_households": Count("pk", filter=Q(GreaterThan(made, 0)))}
+    required, required_made = [], []
     for month in counted_months(year, today):
         owed = obligated_q(month)
         ends = owed & period_ends_q(month)
-        counts[f"{side}_r{month.month}"] = Count("pk", filter=ends)
+        required.append(Count("pk", filter=ends))
         visited = visited_in_mask_q(month, _visited(0), layout.month_bit)
-        counts[f"{side}_m{month.month}"] = Count("pk", filter=ends & visited)
+        required_made.append(Count("pk", filter=ends & visited))
         for holiday in holidays_closing_in(month):
             mask, bit = layout.holiday_bit(holiday)
-            counts[f"{side}_hr{holiday.pk}"] = Count("pk", filter=owed)
+            required.append(Count("pk", filter=owed))
             visited = Q(GreaterThan(_visited(mask).bitand(1 << bit), 0))
-            counts[f"{side}_hm{holiday.pk}"] = Count("pk", filter=owed & visited)
-    return counts
+            required_made.append(Count("pk", filter=owed & visited))
+    return {
+        f"{side}_made": Coalesce(Sum(made), V(0), output_field=IntegerField()),
+        f"{side}_households": Count("pk", filter=Q(GreaterThan(made, 0))),
+        f"{side}_required": _added(required),
+        f"{side}_required_made": _added(required_made),
+    }
 
 
-def compliance_sql(files: QuerySet, branch, year: int, today: dt.date) -> tuple[str, tuple]:
-    """The one query behind visits_by_branch."""
+def compliance_sql(
+    files: QuerySet,
+    year: int,
+    today: dt.date,
+    *,
+    keys: dict,
+    sides: tuple[tuple[str, int], ...] | None = None,
+    shape: Callable[[QuerySet], QuerySet] = lambda qs: qs,
+) -> tuple[str, tuple]:
+    """The files grouped by `keys` (expressions over the files, e.g. the branch holding each, or the household
+    itself), each group with its counts for `sides` (this year and the one before unless told), in one query.
+    `shape` may filter (the counts too), order and slice the grouped query, over the keys and the counts."""
     layout = _layout(year, today)
-    counts = {**_counts(layout, "cur", year, today), **_counts(layout, "prev", year - 1, today)}
+    sides = sides or SIDES(year)
+    counts = {name: count for side, y in sides for name, count in _counts(layout, side, y, today).items()}
     table = HardshipFile._meta.db_table
-    rules = files.annotate(branch=branch).order_by().values(*RULE_COLUMNS, "branch")
-    outer = HardshipFile.objects.annotate(branch=_column(table, "branch")).order_by().values("branch")
-    visited_sql, visited_params = _visited_sql(layout, files, year)
+    rules = files.annotate(**keys).order_by().values(*RULE_COLUMNS, *keys)
+    outer = HardshipFile.objects.annotate(**{k: _column(table, k) for k in keys}).order_by().values(*keys)
+    visited_sql, visited_params = _visited_sql(layout, files, sides)
     rules_sql, rules_params = rules.query.sql_with_params()
-    outer_sql, outer_params = outer.annotate(**counts).query.sql_with_params()
+    outer_sql, outer_params = shape(outer.annotate(**counts)).query.sql_with_params()
     # The counts read the files' rule columns and masks from a relation under the files table's name.
     quoted = connection.ops.quote_name(table)
     assert outer_sql.count(f"FROM {quoted}") == 1, outer_sql  # noqa: S101
@@ -173,23 +198,68 @@ def compliance_sql(files: QuerySet, branch, year: int, today: dt.date) -> tuple[
     return sql, (*visited_params, *outer_params[:before], *rules_params, *outer_params[before:])
 
 
+def _fetch(sql: str, params: tuple) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def visits_by_branch(files: QuerySet, branch, year: int, today: dt.date) -> dict[str, dict[str, dict[str, int]]]:
     """{"cur"|"prev": {branch: {"made", "households", "required", "required_made"}}} for the year and the one
     before, in one query. `branch` is the expression grouping the files (the summary unit's child holding each)."""
-    with connection.cursor() as cursor:
-        cursor.execute(*compliance_sql(files, branch, year, today))
-        names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return {side: _per_branch(rows, side) for side in ("cur", "prev")}
+    rows = _fetch(*compliance_sql(files, year, today, keys={"branch": branch}))
+    return {
+        side: {row["branch"]: {m: int(row[f"{side}_{m}"] or 0) for m in VISIT_FIGURES} for row in rows}
+        for side in ("cur", "prev")
+    }
 
 
-def _per_branch(rows: list[dict], side: str) -> dict[str, dict[str, int]]:
-    out = {}
-    for row in rows:
-        out[row["branch"]] = {
-            "made": int(row[f"{side}_visits"] or 0),
-            "households": row[f"{side}_households"],
-            "required": sum(v for k, v in row.items() if k.startswith((f"{side}_r", f"{side}_hr"))),
-            "required_made": sum(v for k, v in row.items() if k.startswith((f"{side}_m", f"{side}_hm"))),
-        }
-    return out
+# --- the households behind a figure ------------------------------------------------------------------
+
+# Which households each figure of the visits table counts (the drill-down's filter, on one household's counts).
+HOUSEHOLD_FILTERS = {
+    "required": Q(cur_required__gt=0),
+    "required_made": Q(cur_required_made__gt=0),
+    "made": Q(cur_made__gt=0),
+    "households": Q(cur_households__gt=0),
+    "compliance": Q(cur_required_made__lt=F("cur_required")),
+}
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The household at the edge of a page, in (name, id) order; `forward` pages after it, else before it."""
+
+    name: str
+    pk: int
+    forward: bool = True
+
+
+def households_page(
+    files: QuerySet, year: int, today: dt.date, *, metric: str, size: int, anchor: Anchor | None = None
+) -> tuple[list[dict], bool]:
+    """A page of the households behind one figure of the visits table (HOUSEHOLD_FILTERS), in name order, each
+    with its own "required", "required_made" and "made" for the year, from the very query that counts them for
+    the summary grouped by household instead of by branch; and whether there are more beyond the page."""
+    keys = {"file_id": F("pk"), "file_name": F("name")}
+    desc = anchor is not None and not anchor.forward
+
+    def shape(qs: QuerySet) -> QuerySet:
+        qs = qs.filter(HOUSEHOLD_FILTERS[metric])
+        if anchor is not None:
+            beyond = "lt" if desc else "gt"
+            after_name = Q(**{f"file_name__{beyond}": anchor.name})
+            qs = qs.filter(after_name | Q(file_name=anchor.name, **{f"file_id__{beyond}": anchor.pk}))
+        order = ("-file_name", "-file_id") if desc else ("file_name", "file_id")
+        return qs.order_by(*order)[: size + 1]
+
+    rows = _fetch(*compliance_sql(files, year, today, keys=keys, sides=(("cur", year),), shape=shape))
+    more = len(rows) > size
+    rows = rows[:size]
+    if desc:
+        rows.reverse()
+    return [
+        {"pk": r["file_id"], **{m: int(r[f"cur_{m}"] or 0) for m in ("required", "required_made", "made")}}
+        for r in rows
+    ], more

@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import Role, Unit
 from org.scoping import scope_for
+from visits.models import Outcome
 
-from .annual import FILE_METRICS, year_has_data
+from .annual import FILE_METRICS, subtree_unit_ids, year_has_data
+from .compliance import VISIT_FIGURES
 
 FIRST_YEAR = 2000
 
@@ -74,33 +76,77 @@ class AnnualSummaryForm(ReportForm):
 
 
 class DrillForm(forms.Form):
-    """Which figure of an annual summary to list the households of (all of it checked: links can be edited)."""
+    """Which figure of an annual summary to list what is behind (all of it checked: links can be edited).
+
+    `branch` names a "by unit" row: a unit under the summary's unit; the summary's own unit as a row holds only
+    what is filed directly there. Each section's form adds its metrics and the parameters naming its rows.
+    """
+
+    metrics: tuple[str, ...] = ()
 
     unit = forms.TypedChoiceField(coerce=int)
     year = forms.IntegerField(min_value=FIRST_YEAR)
-    metric = forms.ChoiceField(choices=[(m, m) for m in FILE_METRICS])
-    tier = forms.IntegerField(required=False)
-    cause = forms.IntegerField(required=False)
+    metric = forms.ChoiceField()
     branch = forms.IntegerField(required=False)
 
     def __init__(self, data=None, *, user, **kwargs) -> None:
         super().__init__(data, **kwargs)
+        self.user = user
         self.fields["unit"].choices = scope_for(user).unit_choices()
         self.fields["unit"].error_messages["invalid_choice"] = _("Choose one of your units.")
+        self.fields["metric"].choices = [(m, m) for m in self.metrics]
+        self.fields["metric"].error_messages["invalid_choice"] = _("No such figure.")
         self.fields["year"].validators.append(MaxValueValidator(timezone.localdate().year))
+        self.fields["year"].error_messages["max_value"] = _(
+            "The year cannot be later than this year (%(limit_value)s)."
+        )
+        self.fields["year"].error_messages["min_value"] = _("The year cannot be earlier than %(limit_value)s.")
 
     def clean(self) -> dict:
         data = super().clean()
         if "unit" in data:
             data["unit"] = Unit.objects.get(pk=data["unit"])
             branch = data.get("branch")
-            if branch and not Unit.objects.filter(pk=branch, path__startswith=data["unit"].path).exists():
-                raise forms.ValidationError(_("That unit is not under %(unit)s.") % {"unit": data["unit"].name})
+            if branch:
+                found = Unit.objects.filter(pk=branch, path__startswith=data["unit"].path).first()
+                if found is None:
+                    raise forms.ValidationError(_("That unit is not under %(unit)s.") % {"unit": data["unit"].name})
+                data["branch_unit"] = found
         return data
 
     def branch_unit(self) -> Unit:
-        branch = self.cleaned_data.get("branch")
-        return Unit.objects.get(pk=branch) if branch else self.cleaned_data["unit"]
+        return self.cleaned_data.get("branch_unit") or self.cleaned_data["unit"]
+
+    def unit_ids(self) -> list[int]:
+        """The units whose records the figure counts: the row's unit and those below it."""
+        data = self.cleaned_data
+        # The summary's own unit as a "by unit" row holds only the households filed directly there.
+        return [data["unit"].pk] if data.get("branch") == data["unit"].pk else subtree_unit_ids(self.branch_unit())
+
+
+class FileDrillForm(DrillForm):
+    metrics = FILE_METRICS
+
+    tier = forms.IntegerField(required=False)
+    cause = forms.IntegerField(required=False)
+
+
+class VisitDrillForm(DrillForm):
+    """A figure of the visits table (a unit row or the total), or an outcome's count of visits."""
+
+    metrics = (*VISIT_FIGURES, "compliance", "outcome")
+
+    outcome = forms.ChoiceField(choices=Outcome.choices, required=False)
+
+    def __init__(self, data=None, *, user, **kwargs) -> None:
+        super().__init__(data, user=user, **kwargs)
+        self.fields["outcome"].error_messages["invalid_choice"] = _("No such outcome.")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("metric") == "outcome" and not data.get("outcome"):
+            raise forms.ValidationError(_("Name the outcome whose visits to list."))
+        return data
 
 
 class ObjectForm(ReportForm):

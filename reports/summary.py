@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from .annual import FILE_METRICS, FUND_METRICS
 from .charts import bar_chart
+from .forms import FIRST_YEAR
 
 
 def _english() -> bool:
@@ -31,6 +32,7 @@ def metric_labels() -> dict[str, str]:
         "required_made": _("Required visits made"),
         "made": _("Visits made (person-times)"),
         "households": _("Households"),
+        "compliance": _("Compliance"),
         "requested_n": _("Requests"),
         "requested": _("Amount requested"),
         "approved_n": _("Approved"),
@@ -49,6 +51,7 @@ class Cell:
     cur: object
     prev: object
     url: str = ""
+    prev_url: str = ""
     money: bool = False
 
 
@@ -69,9 +72,21 @@ class Table:
     total: Row | None = None
 
 
-def _drill(figures: dict, metric: str, **extra) -> str:
-    query = {"unit": figures["unit"]["pk"], "year": figures["year"], "metric": metric, **extra}
-    return f"{reverse('reports:annual_files')}?{urlencode(query)}"
+FILES, VISITS = "reports:annual_files", "reports:annual_visits"
+
+
+def _drill(figures: dict, view: str, metric: str, year: int, **extra) -> str:
+    query = {"unit": figures["unit"]["pk"], "year": year, "metric": metric, **extra}
+    return f"{reverse(view)}?{urlencode(query)}"
+
+
+def _links(figures: dict, view: str, metric: str, drill: bool, **extra) -> dict:
+    """Cell links to what is behind the figure and behind the previous year's beside it (none in the PDF)."""
+    if not drill:
+        return {}
+    year = figures["year"]
+    prev = _drill(figures, view, metric, year - 1, **extra) if year - 1 >= FIRST_YEAR else ""
+    return {"url": _drill(figures, view, metric, year, **extra), "prev_url": prev}
 
 
 def _file_table(figures, key, title, first, rows, drill_param, drill) -> Table:
@@ -79,9 +94,7 @@ def _file_table(figures, key, title, first, rows, drill_param, drill) -> Table:
     table = Table(key=key, title=title, first=first, columns=[labels[m] for m in FILE_METRICS])
     for row in rows:
         extra = {drill_param: _drill_value(drill_param, row["key"])}
-        cells = [
-            Cell(row["cur"][m], row["prev"][m], _drill(figures, m, **extra) if drill else "") for m in FILE_METRICS
-        ]
+        cells = [Cell(row["cur"][m], row["prev"][m], **_links(figures, FILES, m, drill, **extra)) for m in FILE_METRICS]
         table.rows.append(Row(name=_name(row), cells=cells))
     return table
 
@@ -99,7 +112,7 @@ def file_tables(figures: dict, *, drill: bool) -> list[Table]:
     )
     overall.total = Row(
         name=_("All households"),
-        cells=[Cell(total["cur"][m], total["prev"][m], _drill(figures, m) if drill else "") for m in FILE_METRICS],
+        cells=[Cell(total["cur"][m], total["prev"][m], **_links(figures, FILES, m, drill)) for m in FILE_METRICS],
     )
     return [
         overall,
@@ -113,20 +126,23 @@ def _rate(made: int, required: int) -> str:
     return f"{Decimal(100 * made) / required:.1f}%" if required else "—"
 
 
-def visit_tables(figures: dict) -> list[Table]:
+def visit_tables(figures: dict, *, drill: bool) -> list[Table]:
     labels = metric_labels()
     visits = figures["visits"]
     metrics = ("required", "required_made", "made", "households")
-    columns = [labels[m] for m in metrics] + [_("Compliance")]
+    columns = [labels[m] for m in metrics] + [labels["compliance"]]
 
-    def cells(row: dict) -> list[Cell]:
-        out = [Cell(row["cur"][m], row["prev"][m]) for m in metrics]
+    def cells(row: dict, **extra) -> list[Cell]:
+        out = [Cell(row["cur"][m], row["prev"][m], **_links(figures, VISITS, m, drill, **extra)) for m in metrics]
         rate = Cell(_rate(row["cur"]["required_made"], row["cur"]["required"]),
-                    _rate(row["prev"]["required_made"], row["prev"]["required"]))  # fmt: skip
+                    _rate(row["prev"]["required_made"], row["prev"]["required"]),
+                    **_links(figures, VISITS, "compliance", drill, **extra))  # fmt: skip
         return [*out, rate]
 
     units = Table(key="visits", title=_("Visits made against visits required"), first=_("Unit"), columns=columns)
-    units.rows = [Row(name=_name(r), cells=cells(r)) for r in visits["by_unit"]]
+    units.rows = [
+        Row(name=_name(r), cells=cells(r, branch=_drill_value("branch", r["key"]))) for r in visits["by_unit"]
+    ]
     units.total = Row(name=_("Total"), cells=cells(visits["total"]))
     made_cur = sum(r["cur"]["made"] for r in visits["by_outcome"]) or 0
     made_prev = sum(r["prev"]["made"] for r in visits["by_outcome"]) or 0
@@ -134,9 +150,8 @@ def visit_tables(figures: dict) -> list[Table]:
                      columns=[labels["made"], _("Share")])  # fmt: skip
     for r in visits["by_outcome"]:
         share = Cell(_rate(r["cur"]["made"], made_cur), _rate(r["prev"]["made"], made_prev))
-        outcomes.rows.append(
-            Row(name=_outcome_name(r["key"]), cells=[Cell(r["cur"]["made"], r["prev"]["made"]), share])
-        )
+        made = Cell(r["cur"]["made"], r["prev"]["made"], **_links(figures, VISITS, "outcome", drill, outcome=r["key"]))
+        outcomes.rows.append(Row(name=_outcome_name(r["key"]), cells=[made, share]))
     return [units, outcomes]
 
 
@@ -222,7 +237,7 @@ def summary_context(figures: dict, *, drill: bool) -> dict:
         "unit_name": _name(figures["unit"]),
         "headline": headline(figures),
         "file_tables": file_tables(figures, drill=drill),
-        "visit_tables": visit_tables(figures),
+        "visit_tables": visit_tables(figures, drill=drill),
         "aid_tables": aid_tables(figures),
         "fund_tables": fund_tables(figures),
         "charts": charts(figures),
@@ -276,3 +291,50 @@ def corrections(snapshot: dict, now: dict) -> list[dict]:
         if str(was[1]) != str(is_now[1]):
             out.append({"label": f"{was[0]} · {labels[key[1]]}", "finalised": was[1], "now": is_now[1]})
     return out
+
+
+# --- which figure a drill-down page lists ------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """What a drill-down page says it lists: the section, the row and the figure of the year."""
+
+    section: str
+    row: str
+    metric: str
+    year: int
+    unit: str
+
+
+def _config_name(model, pk: int | None) -> str:
+    from cases.selectors import config_items
+
+    return next((str(item) for item in config_items(model) if item.pk == pk), "—")
+
+
+def _branch_row(data: dict, total: str) -> str:
+    branch = data.get("branch_unit")
+    return branch.name if branch else total
+
+
+def file_figure(data: dict) -> Figure:
+    from cases.models import Cause, Tier
+
+    if data.get("tier"):
+        section, row = _("By tier"), _config_name(Tier, data["tier"])
+    elif data.get("cause"):
+        section, row = _("By primary cause"), _config_name(Cause, data["cause"])
+    elif data.get("branch_unit"):
+        section, row = _("By unit"), data["branch_unit"].name
+    else:
+        section, row = _("Households on file"), _("All households")
+    return Figure(section, row, metric_labels()[data["metric"]], data["year"], data["unit"].name)
+
+
+def visit_figure(data: dict) -> Figure:
+    if data["metric"] == "outcome":
+        section, row, metric = _("Living conditions found at visits"), _outcome_name(data["outcome"]), "made"
+    else:
+        section, row, metric = _("Visits made against visits required"), _branch_row(data, _("Total")), data["metric"]
+    return Figure(section, row, metric_labels()[metric], data["year"], data["unit"].name)

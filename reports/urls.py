@@ -14,4 +14,5 @@ urlpatterns = [
     path("annual/", views.annual_summary, name="annual_summary"),
     path("annual/finalise/", views.annual_summary_finalise, name="annual_summary_finalise"),
     path("annual/files/", views.annual_files, name="annual_files"),
+    path("annual/visits/", views.annual_visits, name="annual_visits"),
 ]

@@ -21,13 +21,14 @@ from hardship.pagination import cursor_param, keyset_page
 from hardship.uploads import attachment_response
 from org.privacy import fields_in_full
 
-from .annual import annual_figures, file_metric_q, subtree_unit_ids
-from .forms import AnnualSummaryForm, DrillForm, VisitRosterForm
+from .annual import annual_figures, file_metric_q
+from .drill import Column, compliance_households, outcome_households, with_columns
+from .forms import AnnualSummaryForm, FileDrillForm, VisitDrillForm, VisitRosterForm
 from .kinds import kind_for
 from .models import ReportStatus
 from .selectors import my_reports, report_get_for_user, report_household, snapshot_for
 from .services import report_request, report_retry, summary_finalise
-from .summary import corrections, metric_labels, summary_context
+from .summary import corrections, file_figure, metric_labels, summary_context, visit_figure
 
 
 @login_required
@@ -161,31 +162,62 @@ def annual_summary_finalise(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('reports:annual_summary')}?{urlencode({'unit_id': unit.pk, 'year': year})}")
 
 
-@login_required
-def annual_files(request: HttpRequest) -> HttpResponse:
-    """The households behind one figure of the annual summary, in the user's scope."""
-    form = DrillForm(request.GET, user=request.user)
-    page = None
+def _drill_page(request: HttpRequest, template: str, form, context: dict) -> HttpResponse:
+    """A drill-down page: which figure it lists, and whether that figure is frozen while the list is today's."""
     if form.is_valid():
         data = form.cleaned_data
-        branch = form.branch_unit()
-        # The summary's own unit as a "by unit" row holds only the households filed directly there.
-        ids = [branch.pk] if data.get("branch") == data["unit"].pk else subtree_unit_ids(branch)
-        qs = file_list_for_user(user=request.user).filter(file_metric_q(data["metric"], data["year"]), unit_id__in=ids)
+        context["snapshot"] = snapshot_for(unit=data["unit"], year=data["year"])
+        context["summary_url"] = (
+            f"{reverse('reports:annual_summary')}?{urlencode({'unit_id': data['unit'].pk, 'year': data['year']})}"
+        )
+    return render(request, template, {"form": form, "page": None, **context})
+
+
+def _cursors(request: HttpRequest) -> dict:
+    return {"after": cursor_param(request, "after"), "before": cursor_param(request, "before")}
+
+
+@login_required
+def annual_files(request: HttpRequest) -> HttpResponse:
+    """The households behind one figure of the annual summary's household tables, in the user's scope."""
+    form = FileDrillForm(request.GET, user=request.user)
+    context = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        qs = file_list_for_user(user=request.user).filter(
+            file_metric_q(data["metric"], data["year"]), unit_id__in=form.unit_ids()
+        )
         if data.get("tier"):
             qs = qs.filter(tier_id=data["tier"])
         if data.get("cause"):
             qs = qs.filter(file_causes__cause_id=data["cause"], file_causes__is_primary=True)
-        page = keyset_page(
-            qs.select_related("unit", "tier"),
-            field="name",
-            descending=False,
-            size=settings.HARDSHIP["PAGE_SIZE"],
-            after=cursor_param(request, "after"),
-            before=cursor_param(request, "before"),
-        )
-    return render(
-        request,
-        "reports/annual_files.html",
-        {"form": form, "page": page, "metric_label": metric_labels().get(form.data.get("metric", ""), "")},
-    )
+        page = keyset_page(qs.select_related("unit", "tier"), field="name", descending=False,
+                           size=settings.HARDSHIP["PAGE_SIZE"], **_cursors(request))  # fmt: skip
+        context = {"page": page, "figure": file_figure(data)}
+    return _drill_page(request, "reports/annual_files.html", form, context)
+
+
+@login_required
+def annual_visits(request: HttpRequest) -> HttpResponse:
+    """The households behind one figure of the annual summary's visits tables, each with its own figures."""
+    form = VisitDrillForm(request.GET, user=request.user)
+    context = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        files = file_list_for_user(user=request.user).filter(unit_id__in=form.unit_ids())
+        size = settings.HARDSHIP["PAGE_SIZE"]
+        if data["metric"] == "outcome":
+            page = outcome_households(files=files, year=data["year"], outcome=data["outcome"], size=size,
+                                      **_cursors(request))  # fmt: skip
+            columns = [Column(_("Visits with this finding"))]
+        else:
+            page = compliance_households(files=files, year=data["year"], metric=data["metric"], size=size,
+                                         **_cursors(request))  # fmt: skip
+            labels = metric_labels()
+            columns = [
+                Column(labels["required"]),
+                Column(labels["required_made"]),
+                Column(_("Visits made in the year")),
+            ]
+        context = {"page": with_columns(page, columns), "columns": columns, "figure": visit_figure(data)}
+    return _drill_page(request, "reports/annual_households.html", form, context)

@@ -213,7 +213,9 @@ ROWS = {
     "reports:report_regenerate": (_report, (405,) * 8),  # POST only
     "reports:annual_summary": (NO_ARGS, (302, 403, 403, 403, 200, 200, 200, 403)),
     "reports:annual_summary_finalise": (NO_ARGS, (405,) * 8),  # POST only
+    # The drill-downs: a link naming a unit out of scope is the form's message, never a row (tests/reports).
     "reports:annual_files": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "reports:annual_visits": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     # Exports hold only what the list shows the user (an empty table out of scope); a fund or file out of scope is 404.
     "sheets:export_files": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "sheets:export_aid": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),

@@ -1,0 +1,279 @@
+"""The annual summary's drill-down: every figure of the preview, this year's and the previous year's, links to
+what is behind it, and what is listed adds up to the figure, in the user's scope only.
+
+Run on PostgreSQL and on SQLite (without DATABASE_URL): the per-household visit figures come from the same
+compliance query as the summary's, grouped by household, and must add up on both.
+"""
+
+import datetime as dt
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.workflow import FileStatus
+from reports.summary import summary_context
+from tests.factories import HardshipFileFactory, VisitFactory
+
+from .conftest import filed
+from .test_visit_compliance import CASES, household, visit
+
+pytestmark = pytest.mark.django_db
+SUMMARY = reverse("reports:annual_summary")
+VISITS = reverse("reports:annual_visits")
+
+
+@pytest.fixture
+def small_pages(settings):
+    """Two rows a page, so the lists page through the computed set in SQL."""
+    settings.HARDSHIP = {**settings.HARDSHIP, "PAGE_SIZE": 2}
+
+
+@pytest.fixture
+def tricky(frozen, federation, group_a1, group_b1):
+    """The households of the compliance cases, split between branch A and branch B; two share a name."""
+    files = []
+    for unit, (fields, visits, _expected) in zip([group_a1, group_b1] * 4, CASES.values(), strict=False):
+        hfile = household(unit, **fields)
+        for day, kind in visits:
+            visit(hfile, day, kind)
+        files.append(hfile)
+    type(files[0]).objects.filter(pk__in=[files[0].pk, files[2].pk]).update(name="同名户")
+    return files
+
+
+def _all_rows(client, url: str) -> list:
+    """Every row of a drill-down list, page after page; paging back from the last page gives the same rows."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    pages = [response.context["page"]]
+    while pages[-1].next_cursor:
+        pages.append(client.get(f"{url}&after={pages[-1].next_cursor}").context["page"])
+    back = [pages[-1]]
+    while back[-1].prev_cursor:
+        back.append(client.get(f"{url}&before={back[-1].prev_cursor}").context["page"])
+    forward = [row.pk for page in pages for row in page.items]
+    assert [row.pk for page in reversed(back) for row in page.items] == forward, url
+    assert len(set(forward)) == len(forward), url
+    return [row for page in pages for row in page.items]
+
+
+def _cells(table) -> list[tuple[str, object]]:
+    """(row name, cell) of every figure in a table, the total included."""
+    rows = [*table.rows, *([table.total] if table.total else [])]
+    return [(row.name, cell) for row in rows for cell in row.cells]
+
+
+def _year_of(url: str) -> int:
+    return int(parse_qs(urlparse(url).query)["year"][0])
+
+
+# --- visits --------------------------------------------------------------------------------------------
+
+
+def _visit_figures_add_up(client, unit, year: int) -> int:
+    page = client.get(SUMMARY, {"unit_id": unit.pk, "year": year})
+    units = next(t for t in page.context["visit_tables"] if t.key == "visits")
+    checked = 0
+    for row in [*units.rows, units.total]:
+        figures = dict(zip(("required", "required_made", "made", "households", "compliance"), row.cells, strict=True))
+        for side, url_of in (("cur", "url"), ("prev", "prev_url")):
+            value = {m: getattr(cell, side) for m, cell in figures.items()}
+            listed = {m: _all_rows(client, getattr(cell, url_of)) for m, cell in figures.items()}
+            assert all(_year_of(getattr(c, url_of)) == year - (side == "prev") for c in figures.values())
+            for i, m in enumerate(("required", "required_made", "made")):
+                assert sum(r.figures[i] for r in listed[m]) == value[m], (row.name, side, m)
+                assert all(r.figures[i] > 0 for r in listed[m]), (row.name, side, m)
+            assert len(listed["households"]) == value["households"], (row.name, side)
+            assert {r.pk for r in listed["households"]} == {r.pk for r in listed["made"]}
+            # Compliance lists the households short of their visits: together they miss what the row misses.
+            short = sum(r.figures[0] - r.figures[1] for r in listed["compliance"])
+            assert short == value["required"] - value["required_made"], (row.name, side)
+            assert all(r.figures[1] < r.figures[0] for r in listed["compliance"])
+            checked += 1
+    return checked
+
+
+def test_the_households_behind_every_visit_figure_add_up_to_it(
+    client_for, federation_staff, federation, tricky, small_pages
+):
+    client = client_for(federation_staff)
+    # Branch A, branch B and the total, this year and the year before.
+    assert _visit_figures_add_up(client, federation, 2025) == 6
+    # 2024 too: its previous year has no households at all.
+    assert _visit_figures_add_up(client, federation, 2024) >= 2
+
+
+def test_a_branch_row_lists_only_that_branchs_households(client_for, federation_staff, federation, branch_a, tricky):
+    client = client_for(federation_staff)
+    page = client.get(SUMMARY, {"unit_id": federation.pk, "year": 2025})
+    units = next(t for t in page.context["visit_tables"] if t.key == "visits")
+    row = next(r for r in units.rows if r.name == "Branch A")
+    listed = _all_rows(client, row.cells[0].url)
+    assert {r.file.unit.parent_id for r in listed} == {branch_a.pk}
+    # On file all year (15) and relieved mid-year (4); the transition over and the temporary file owe nothing.
+    assert sorted(r.figures[0] for r in listed) == [4, 15]
+
+
+def test_a_household_figures_are_those_of_the_compliance_rules(client_for, federation_staff, federation, tricky):
+    """Each household of the compliance cases lists its own (required, required made) of the case."""
+    client = client_for(federation_staff)
+    listed = _all_rows(client, f"{VISITS}?unit={federation.pk}&year=2025&metric=required")
+    by_pk = {r.pk: r.figures[:2] for r in listed}
+    for hfile, (_fields, _visits, expected) in zip(tricky, CASES.values(), strict=False):
+        assert by_pk.get(hfile.pk, [0, 0]) == list(expected[:2]), hfile.name
+    prev = {r.pk: r.figures[:2] for r in _all_rows(client, f"{VISITS}?unit={federation.pk}&year=2024&metric=required")}
+    for hfile, (_fields, _visits, expected) in zip(tricky, CASES.values(), strict=False):
+        assert prev.get(hfile.pk, [0, 0]) == list(expected[2:]), hfile.name
+
+
+def test_the_households_behind_each_outcome_add_up_to_its_visits(client_for, federation_staff, federation, year_data):
+    client = client_for(federation_staff)
+    page = client.get(SUMMARY, {"unit_id": federation.pk, "year": 2025})
+    outcomes = next(t for t in page.context["visit_tables"] if t.key == "outcomes")
+    assert outcomes.rows
+    for name, cell in _cells(outcomes)[::2]:  # the count, not the share
+        for value, url in ((cell.cur, cell.url), (cell.prev, cell.prev_url)):
+            assert sum(r.figures[0] for r in _all_rows(client, url)) == value, (name, url)
+    improved = client.get(outcomes.rows[0].cells[0].url)
+    assert [r.pk for r in improved.context["page"].items] == [year_data["f1"].pk]
+    assert "Living conditions found at visits" in improved.content.decode()
+
+
+def test_the_page_names_the_figure_and_says_when_the_year_is_frozen(
+    client_for, federation_staff, federation, branch_a, year_data
+):
+    client = client_for(federation_staff)
+    query = {"unit": federation.pk, "year": 2025, "metric": "required_made", "branch": branch_a.pk}
+    html = client.get(VISITS, query).content.decode()
+    for words in ("Visits made against visits required", "Branch A", "Required visits made", "2025"):
+        assert words in html
+    assert 'id="drill-frozen"' not in html
+    client.post(reverse("reports:annual_summary_finalise"), {"unit_id": federation.pk, "year": 2025})
+    html = client.get(VISITS, query).content.decode()
+    assert 'id="drill-frozen"' in html and "frozen as printed" in html and "as they are today" in html
+
+
+def test_every_file_figure_of_the_previous_year_lists_its_households(
+    client_for, federation_staff, federation, year_data
+):
+    client = client_for(federation_staff)
+    response = client.get(SUMMARY, {"unit_id": federation.pk, "year": 2025})
+    for table in response.context["file_tables"]:
+        for name, cell in _cells(table):
+            assert _year_of(cell.prev_url) == 2024
+            assert len(_all_rows(client, cell.prev_url)) == cell.prev, (table.key, name)
+
+
+def test_the_pdf_links_nothing(federation, year_data, frozen):
+    from reports.annual import annual_figures
+
+    context = summary_context(annual_figures(unit=federation, year=2025), drill=False)
+    tables = [*context["file_tables"], *context["visit_tables"], *context["aid_tables"], *context["fund_tables"]]
+    assert not any(cell.url or cell.prev_url for table in tables for _name, cell in _cells(table))
+
+
+def test_the_first_year_has_no_previous_year_to_link(client_for, federation_staff, federation, group_a1, frozen):
+    filed(group_a1, "2000-03-01")
+    response = client_for(federation_staff).get(SUMMARY, {"unit_id": federation.pk, "year": 2000})
+    cells = [cell for table in response.context["visit_tables"] for _name, cell in _cells(table)]
+    assert cells and all(cell.url and not cell.prev_url for cell in cells)
+
+
+# --- scope and tampering -------------------------------------------------------------------------------
+
+
+def test_out_of_scope_the_visit_drill_down_shows_and_counts_nothing(
+    client_for, chair_other_branch, cadre, branch_chair, federation, branch_a, branch_b, tricky
+):
+    names = {f.name for f in tricky}
+    refusals = [
+        (chair_other_branch, {"unit": federation.pk}, "Choose one of your units"),
+        (chair_other_branch, {"unit": branch_a.pk}, "Choose one of your units"),
+        (chair_other_branch, {"unit": branch_b.pk, "branch": branch_a.pk}, "is not under"),
+        (cadre, {"unit": branch_a.pk}, "Choose one of your units"),
+        (branch_chair, {"unit": federation.pk}, "Choose one of your units"),
+    ]
+    for user, params, message in refusals:
+        for metric in ("required", "made", "compliance", "households"):
+            response = client_for(user).get(VISITS, {**params, "year": 2025, "metric": metric})
+            html = response.content.decode()
+            assert response.status_code == 200 and response.context["page"] is None
+            assert message in html and 'id="drill-figure"' not in html
+            assert not any(name in html for name in names)
+    # Their own branch: only its own households.
+    listed = _all_rows(client_for(chair_other_branch), f"{VISITS}?unit={branch_b.pk}&year=2025&metric=required")
+    assert listed and {r.file.unit.parent_id for r in listed} == {branch_b.pk}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"metric": "drop table"}, "No such figure"),
+        ({"metric": "outcome"}, "Name the outcome"),
+        ({"metric": "outcome", "outcome": "wonderful"}, "No such outcome"),
+        ({"year": 1999}, "cannot be earlier than 2000"),
+        ({"year": 3000}, "cannot be later than this year"),
+        ({"year": "x"}, "Enter a whole number"),
+        ({"branch": "x"}, "Enter a whole number"),
+        ({"branch": 10_000_000}, "is not under"),
+        ({"unit": "x"}, "Choose one of your units"),
+        ({"unit": 10_000_000}, "Choose one of your units"),
+    ],
+)
+def test_a_tampered_visit_link_says_so(client_for, federation_staff, federation, year_data, params, message):
+    query = {"unit": federation.pk, "year": 2025, "metric": "required", **params}
+    response = client_for(federation_staff).get(VISITS, query)
+    html = response.content.decode()
+    assert response.status_code == 200 and response.context["page"] is None
+    assert "does not name a figure" in html and message in html
+
+
+def test_a_tampered_cursor_is_the_first_page(client_for, federation_staff, federation, year_data, small_pages):
+    client = client_for(federation_staff)
+    query = {"unit": federation.pk, "year": 2025, "metric": "made"}
+    first = [r.pk for r in client.get(VISITS, query).context["page"].items]
+    for cursor in ("x", "10000000", "-1"):
+        assert [r.pk for r in client.get(VISITS, {**query, "after": cursor}).context["page"].items] == first
+
+
+# --- a constant number of queries ------------------------------------------------------------------------
+
+
+def _more_households(units, n: int) -> None:
+    for i in range(n):
+        hfile = HardshipFileFactory(unit=units[i % len(units)], status=FileStatus.FILED,
+                                    filed_on=dt.date(2024, 1 + i % 12, 1))  # fmt: skip
+        VisitFactory(file=hfile, visited_on=dt.date(2025, 1 + i % 12, 15), outcome="improved")
+
+
+VISIT_PAGES = [
+    {"metric": "required"},
+    {"metric": "compliance"},
+    {"metric": "made", "branch": "branch_a"},
+    {"metric": "outcome", "outcome": "improved"},
+]
+
+
+@pytest.mark.parametrize("params", VISIT_PAGES)
+def test_a_visit_drill_down_costs_the_same_queries_for_3_or_30_households(
+    client_for, federation_staff, federation, branch_a, group_a1, group_b1, frozen, params,
+    django_assert_max_num_queries,
+):  # fmt: skip
+    client = client_for(federation_staff)
+    query = {"unit": federation.pk, "year": 2025, **params}
+    units = [group_a1, group_b1]
+    if "branch" in query:
+        query["branch"], units = branch_a.pk, [group_a1]
+    _more_households(units, 3)
+    client.get(VISITS, query)  # warm the cached scope and configuration
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(VISITS, query).context["page"].items) >= 1
+    _more_households(units, 27)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get(VISITS, query).context["page"]
+        assert len(page.items) == 25
+    with django_assert_max_num_queries(len(few) + 1):  # the next page looks its cursor up
+        client.get(VISITS, {**query, "after": page.next_cursor})
