@@ -187,11 +187,28 @@ def _approved_at() -> Subquery:
     return Subquery(last.order_by("-at").values("at")[:1], output_field=DateTimeField())
 
 
-def _aid_sums(year: int) -> dict:
+def with_approved_at(requests: QuerySet) -> QuerySet:
+    """The requests with `approved_at`, the time of their last approval, which aid_metric_q reads."""
+    return requests.annotate(approved_at=_approved_at())
+
+
+# Which requests each aid figure counts: those asked for, approved or paid in the year.
+AID_BASIS = {"requested_n": "requested", "requested": "requested", "approved_n": "approved", "approved": "approved",
+             "paid_n": "paid", "paid": "paid", "households": "paid"}  # fmt: skip
+
+
+def aid_metric_q(metric: str, year: int) -> Q:
+    """The requests an aid figure counts (also the drill-down's filter); "approved" needs with_approved_at."""
     start, end = local_midnight(dt.date(year, 1, 1)), local_midnight(dt.date(year + 1, 1, 1))
-    requested = Q(created_at__gte=start, created_at__lt=end) & ~Q(status=AidStatus.DRAFT)
-    approved = Q(approved_at__gte=start, approved_at__lt=end)
-    paid = Q(status=AidStatus.PAID, paid_at__gte=start, paid_at__lt=end)
+    return {
+        "requested": lambda: Q(created_at__gte=start, created_at__lt=end) & ~Q(status=AidStatus.DRAFT),
+        "approved": lambda: Q(approved_at__gte=start, approved_at__lt=end),
+        "paid": lambda: Q(status=AidStatus.PAID, paid_at__gte=start, paid_at__lt=end),
+    }[AID_BASIS[metric]]()
+
+
+def _aid_sums(year: int) -> dict:
+    requested, approved, paid = (aid_metric_q(m, year) for m in ("requested", "approved", "paid"))
     return {
         "requested_n": Count("pk", filter=requested),
         "requested": MoneySum("requested_amount", filter=requested),
@@ -205,7 +222,7 @@ def _aid_sums(year: int) -> dict:
 
 def _aid(requests: QuerySet, year: int, names: dict) -> dict:
     aggregates = _both_years(_aid_sums, year)
-    requests = requests.annotate(approved_at=_approved_at())
+    requests = with_approved_at(requests)
     total = requests.aggregate(**aggregates)
     rows = requests.order_by().values("aid_type_id", "fund_id").annotate(**aggregates).order_by()
     position = {pk: i for i, pk in enumerate(names["aid_types"])}

@@ -1,18 +1,20 @@
-"""The records behind one figure of the annual summary: a page of households, in the user's scope.
+"""The records behind one figure of the annual summary: a page of households or aid requests, in the user's scope.
 
 Each list is filtered by the very rule that counts the figure (reports.annual, reports.compliance), so what
 it lists adds up to the figure; the callers pass querysets already narrowed to the user's scope.
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import HardshipFile
+from hardship.money import MoneySum
 from hardship.pagination import KeysetPage, keyset_page
 
-from .annual import year_bounds
+from .annual import ZERO, aid_metric_q, with_approved_at, year_bounds
 from .compliance import Anchor, households_page
 
 
@@ -40,6 +42,12 @@ def with_columns(page: KeysetPage, columns: list[Column]) -> KeysetPage:
     for row in page.items:
         row.cells = list(zip(columns, row.figures, strict=True))
     return page
+
+
+@dataclass
+class AidTotals:
+    count: int
+    amount: Decimal
 
 
 def _keyset(items: list, more: bool, anchor: Anchor | None) -> KeysetPage:
@@ -82,4 +90,31 @@ def outcome_households(
     page = keyset_page(qs.select_related("unit", "tier"), field="name", descending=False, size=size,
                        after=after, before=before)  # fmt: skip
     page.items = [HouseholdRow(f, [f.outcome_visits]) for f in page.items]
+    return page
+
+
+def aid_requests(
+    *, requests: QuerySet, year: int, metric: str, size: int, after: int | None = None, before: int | None = None
+) -> tuple[KeysetPage, AidTotals]:
+    """The requests behind an aid figure, newest first, and their number and amount (both figures of the row)."""
+    qs = with_approved_at(requests).filter(aid_metric_q(metric, year))
+    totals = qs.aggregate(count=Count("pk"), amount=MoneySum("requested_amount"))
+    page = keyset_page(qs.select_related("file__unit", "aid_type", "fund"), field="id", descending=True, size=size,
+                       after=after, before=before)  # fmt: skip
+    return page, AidTotals(count=totals["count"], amount=totals["amount"] or ZERO)
+
+
+def paid_households(
+    *, files: QuerySet, requests: QuerySet, year: int, size: int, after: int | None = None, before: int | None = None
+) -> KeysetPage:
+    """The households paid aid in the year, each with its payments and the amount paid."""
+    paid = requests.filter(aid_metric_q("households", year))
+    own = paid.filter(file=OuterRef("pk")).order_by().values("file")
+    qs = files.filter(pk__in=paid.values("file_id")).annotate(
+        payments=Subquery(own.annotate(n=Count("pk")).values("n")),
+        amount=Subquery(own.annotate(total=MoneySum("requested_amount")).values("total")),
+    )
+    page = keyset_page(qs.select_related("unit", "tier"), field="name", descending=False, size=size,
+                       after=after, before=before)  # fmt: skip
+    page.items = [HouseholdRow(f, [f.payments, f.amount]) for f in page.items]
     return page

@@ -9,7 +9,7 @@ from org.models import Role, Unit
 from org.scoping import scope_for
 from visits.models import Outcome
 
-from .annual import FILE_METRICS, subtree_unit_ids, year_has_data
+from .annual import AID_METRICS, FILE_METRICS, subtree_unit_ids, year_has_data
 from .compliance import VISIT_FIGURES
 
 FIRST_YEAR = 2000
@@ -147,6 +147,15 @@ class VisitDrillForm(DrillForm):
         if data.get("metric") == "outcome" and not data.get("outcome"):
             raise forms.ValidationError(_("Name the outcome whose visits to list."))
         return data
+
+
+class AidDrillForm(DrillForm):
+    """A figure of the aid table (a type · fund row or the total), or the households paid aid."""
+
+    metrics = (*AID_METRICS, "households")
+
+    aid_type = forms.IntegerField(required=False)
+    fund = forms.IntegerField(required=False)
 
 
 class ObjectForm(ReportForm):

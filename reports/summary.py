@@ -33,6 +33,7 @@ def metric_labels() -> dict[str, str]:
         "made": _("Visits made (person-times)"),
         "households": _("Households"),
         "compliance": _("Compliance"),
+        "paid_households": _("Households paid aid"),
         "requested_n": _("Requests"),
         "requested": _("Amount requested"),
         "approved_n": _("Approved"),
@@ -72,7 +73,7 @@ class Table:
     total: Row | None = None
 
 
-FILES, VISITS = "reports:annual_files", "reports:annual_visits"
+FILES, VISITS, AID = "reports:annual_files", "reports:annual_visits", "reports:annual_aid"
 
 
 def _drill(figures: dict, view: str, metric: str, year: int, **extra) -> str:
@@ -161,30 +162,42 @@ def _outcome_name(key: str) -> str:
     return str(dict(Outcome.choices).get(key, key))
 
 
-def aid_tables(figures: dict) -> list[Table]:
+def _aid_row(key: str) -> dict:
+    """The drill-down parameters of an aid row, keyed "type-fund"."""
+    aid_type, fund = str(key).split("-", 1)
+    return {"aid_type": aid_type, "fund": fund}
+
+
+def aid_tables(figures: dict, *, drill: bool) -> list[Table]:
     labels = metric_labels()
     aid = figures["aid"]
     metrics = ("requested_n", "requested", "approved_n", "approved", "paid_n", "paid")
     table = Table(key="aid", title=_("Aid by type and fund"), first=_("Aid type · fund"),
                   columns=[labels[m] for m in metrics])  # fmt: skip
     money = {"requested", "approved", "paid"}
+
+    def cells(row: dict, **extra) -> list[Cell]:
+        # An amount lists the same requests as its count: the list shows their total.
+        return [
+            Cell(row["cur"][m], row["prev"][m], money=m in money, **_links(figures, AID, m, drill, **extra))
+            for m in metrics
+        ]
+
     for r in aid["by_type_fund"]:
-        cells = [Cell(r["cur"][m], r["prev"][m], money=m in money) for m in metrics]
-        table.rows.append(Row(name=f"{_name(r)} · {r['fund']}", cells=cells))
+        table.rows.append(Row(name=f"{_name(r)} · {r['fund']}", cells=cells(r, **_aid_row(r["key"]))))
     total = aid["total"]
-    table.total = Row(
-        name=_("Total"), cells=[Cell(total["cur"][m], total["prev"][m], money=m in money) for m in metrics]
-    )
+    table.total = Row(name=_("Total"), cells=cells(total))
     helped = Table(
-        key="helped", title=_("Households helped"), first="", columns=[_("Households paid aid"), labels["paid_n"]]
+        key="helped", title=_("Households helped"), first="", columns=[labels["paid_households"], labels["paid_n"]]
     )
     helped.total = Row(
         name=_("All aid types"),
         cells=[
-            Cell(total["cur"]["households"], total["prev"]["households"]),
-            Cell(total["cur"]["paid_n"], total["prev"]["paid_n"]),
+            Cell(total["cur"]["households"], total["prev"]["households"],
+                 **_links(figures, AID, "households", drill)),
+            Cell(total["cur"]["paid_n"], total["prev"]["paid_n"], **_links(figures, AID, "paid_n", drill)),
         ],
-    )
+    )  # fmt: skip
     return [table, helped]
 
 
@@ -238,7 +251,7 @@ def summary_context(figures: dict, *, drill: bool) -> dict:
         "headline": headline(figures),
         "file_tables": file_tables(figures, drill=drill),
         "visit_tables": visit_tables(figures, drill=drill),
-        "aid_tables": aid_tables(figures),
+        "aid_tables": aid_tables(figures, drill=drill),
         "fund_tables": fund_tables(figures),
         "charts": charts(figures),
     }
@@ -338,3 +351,22 @@ def visit_figure(data: dict) -> Figure:
     else:
         section, row, metric = _("Visits made against visits required"), _branch_row(data, _("Total")), data["metric"]
     return Figure(section, row, metric_labels()[metric], data["year"], data["unit"].name)
+
+
+def aid_figure(data: dict, *, unit_ids: list[int]) -> Figure:
+    """The aid row names the fund only when it is one of the summary's (as the summary does): never another's."""
+    from funds.models import AidType, Fund
+
+    if data["metric"] == "households":
+        section, row = _("Households helped"), _("All aid types")
+        metric = metric_labels()["paid_households"]
+    else:
+        section, metric = _("Aid by type and fund"), metric_labels()[data["metric"]]
+        row = _("Total")
+        if data.get("aid_type") or data.get("fund"):
+            aid_type = AidType.objects.filter(pk=data.get("aid_type")).first()
+            fund = Fund.objects.filter(pk=data.get("fund"), unit_id__in=unit_ids).values_list("name", flat=True)
+            row = f"{aid_type or '—'} · {fund.first() or '—'}"
+    if data.get("branch_unit"):
+        row = f"{row} · {data['branch_unit'].name}"
+    return Figure(section, row, metric, data["year"], data["unit"].name)

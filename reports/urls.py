@@ -15,4 +15,5 @@ urlpatterns = [
     path("annual/finalise/", views.annual_summary_finalise, name="annual_summary_finalise"),
     path("annual/files/", views.annual_files, name="annual_files"),
     path("annual/visits/", views.annual_visits, name="annual_visits"),
+    path("annual/aid/", views.annual_aid, name="annual_aid"),
 ]

@@ -17,18 +17,19 @@ from django.views.decorators.http import require_POST
 
 from audit.access import Action, record_access
 from cases.selectors import file_list_for_user
+from funds.selectors import aid_list_for_user
 from hardship.pagination import cursor_param, keyset_page
 from hardship.uploads import attachment_response
 from org.privacy import fields_in_full
 
-from .annual import annual_figures, file_metric_q
-from .drill import Column, compliance_households, outcome_households, with_columns
-from .forms import AnnualSummaryForm, FileDrillForm, VisitDrillForm, VisitRosterForm
+from .annual import AID_BASIS, annual_figures, file_metric_q
+from .drill import Column, aid_requests, compliance_households, outcome_households, paid_households, with_columns
+from .forms import AidDrillForm, AnnualSummaryForm, FileDrillForm, VisitDrillForm, VisitRosterForm
 from .kinds import kind_for
 from .models import ReportStatus
 from .selectors import my_reports, report_get_for_user, report_household, snapshot_for
 from .services import report_request, report_retry, summary_finalise
-from .summary import corrections, file_figure, metric_labels, summary_context, visit_figure
+from .summary import aid_figure, corrections, file_figure, metric_labels, summary_context, visit_figure
 
 
 @login_required
@@ -221,3 +222,30 @@ def annual_visits(request: HttpRequest) -> HttpResponse:
             ]
         context = {"page": with_columns(page, columns), "columns": columns, "figure": visit_figure(data)}
     return _drill_page(request, "reports/annual_households.html", form, context)
+
+
+@login_required
+def annual_aid(request: HttpRequest) -> HttpResponse:
+    """The aid requests behind one figure of the annual summary's aid table, or the households paid aid."""
+    form = AidDrillForm(request.GET, user=request.user)
+    context = {}
+    if form.is_valid():
+        data, ids = form.cleaned_data, form.unit_ids()
+        requests = aid_list_for_user(user=request.user).filter(file__unit_id__in=ids)
+        if data.get("aid_type"):
+            requests = requests.filter(aid_type_id=data["aid_type"])
+        if data.get("fund"):
+            requests = requests.filter(fund_id=data["fund"])
+        size, figure = settings.HARDSHIP["PAGE_SIZE"], aid_figure(data, unit_ids=ids)
+        if data["metric"] == "households":
+            files = file_list_for_user(user=request.user)
+            page = paid_households(files=files, requests=requests, year=data["year"], size=size, **_cursors(request))
+            columns = [Column(_("Payments in the year")), Column(_("Amount paid"), money=True)]
+            context = {"page": with_columns(page, columns), "figure": figure, "columns": columns}
+            return _drill_page(request, "reports/annual_households.html", form, context)
+        page, totals = aid_requests(requests=requests, year=data["year"], metric=data["metric"], size=size,
+                                    **_cursors(request))  # fmt: skip
+        basis = AID_BASIS[data["metric"]]
+        dates = {"requested": _("Requested on"), "approved": _("Approved on"), "paid": _("Paid on")}
+        context = {"page": page, "totals": totals, "figure": figure, "basis": basis, "date_label": dates[basis]}
+    return _drill_page(request, "reports/annual_aid.html", form, context)

@@ -216,6 +216,7 @@ ROWS = {
     # The drill-downs: a link naming a unit out of scope is the form's message, never a row (tests/reports).
     "reports:annual_files": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "reports:annual_visits": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "reports:annual_aid": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     # Exports hold only what the list shows the user (an empty table out of scope); a fund or file out of scope is 404.
     "sheets:export_files": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),
     "sheets:export_aid": (NO_ARGS, (302, 200, 200, 200, 200, 200, 200, 200)),

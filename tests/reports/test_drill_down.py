@@ -6,6 +6,7 @@ compliance query as the summary's, grouped by household, and must add up on both
 """
 
 import datetime as dt
+from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -14,10 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.workflow import FileStatus
+from funds.services import aid_request_create, aid_request_decide, aid_request_pay, fund_allocate
+from org.models import Role
 from reports.summary import summary_context
-from tests.factories import HardshipFileFactory, VisitFactory
+from tests.factories import FundFactory, HardshipFileFactory, UserFactory, VisitFactory
+from tests.funds.helpers import medical, submit
 
-from .conftest import filed
+from .conftest import at, filed
 from .test_visit_compliance import CASES, household, visit
 
 pytestmark = pytest.mark.django_db
@@ -277,3 +281,144 @@ def test_a_visit_drill_down_costs_the_same_queries_for_3_or_30_households(
         assert len(page.items) == 25
     with django_assert_max_num_queries(len(few) + 1):  # the next page looks its cursor up
         client.get(VISITS, {**query, "after": page.next_cursor})
+
+
+# --- aid -----------------------------------------------------------------------------------------------
+
+AID = reverse("reports:annual_aid")
+
+
+def _pay(hfile, fund, amount: str, invoice: str, by, chair, key: str):
+    aid = submit(aid_request_create(hfile=hfile, data=medical(fund, amount, invoices=(invoice,)), by=by), by)
+    aid = aid_request_decide(request=aid, action="approve", by=chair)
+    return aid_request_pay(request=aid, by=chair, idempotency_key=key)
+
+
+@pytest.fixture
+def aid_years(year_data, federation_staff, cadre, cadre_other_branch, branch_a, branch_b, group_a1, group_b1):
+    """Beside 2025's paid request in group A1: one paid in 2024, one asked for in branch B, a draft."""
+    chair = UserFactory(roles=[(branch_a, Role.BRANCH_CHAIR)])
+    with at("2024-04-01"):
+        old = FundFactory(unit=group_a1, name="甲一旧资金")
+        fund_allocate(fund=old, amount=Decimal("3000"), source="finance", by=federation_staff, idempotency_key="old")
+    with at("2024-06-01"):
+        _pay(year_data["f1"], old, "800.00", "INV-24", cadre, chair, "pay-24")
+    with at("2025-08-01"):
+        fund_b = FundFactory(unit=group_b1, name="乙一帮扶资金")
+        fund_allocate(fund=fund_b, amount=Decimal("2000"), source="finance", by=federation_staff, idempotency_key="b")
+        data = medical(fund_b, "600.00", invoices=("INV-B",))
+        submit(aid_request_create(hfile=year_data["f4"], data=data, by=cadre_other_branch), cadre_other_branch)
+        aid_request_create(hfile=year_data["f1"], data=medical(old, "100.00", invoices=("INV-D",)), by=cadre)
+    return {**year_data, "old_fund": old, "fund_b": fund_b}
+
+
+def test_the_requests_behind_every_aid_figure_add_up_to_it(
+    client_for, federation_staff, federation, aid_years, small_pages
+):
+    client = client_for(federation_staff)
+    page = client.get(SUMMARY, {"unit_id": federation.pk, "year": 2025})
+    table = next(t for t in page.context["aid_tables"] if t.key == "aid")
+    assert len(table.rows) == 3
+    checked = 0
+    for name, cell in _cells(table):
+        for value, url in ((cell.cur, cell.url), (cell.prev, cell.prev_url)):
+            listed = _all_rows(client, url)
+            totals = client.get(url).context["totals"]
+            assert totals.count == len(listed)
+            assert totals.amount == sum((r.requested_amount for r in listed), Decimal("0"))
+            if cell.money:
+                assert totals.amount == Decimal(value), (name, url)
+            else:
+                assert len(listed) == value, (name, url)
+            checked += 1
+    assert checked == 4 * 6 * 2
+    paid = client.get(table.total.cells[4].url)
+    assert [r.file_id for r in paid.context["page"].items] == [aid_years["f1"].pk]
+    html = paid.content.decode()
+    assert "1 request, ¥1500.00 in all." in html and "Payments (person-times)" in html and "2025-06-01" in html
+
+
+def test_the_households_paid_aid_add_up_to_the_figure(client_for, federation_staff, federation, aid_years):
+    client = client_for(federation_staff)
+    page = client.get(SUMMARY, {"unit_id": federation.pk, "year": 2025})
+    helped = next(t for t in page.context["aid_tables"] if t.key == "helped")
+    households, payments = helped.total.cells
+    for value, url, count in ((households.cur, households.url, payments.cur),
+                              (households.prev, households.prev_url, payments.prev)):  # fmt: skip
+        listed = _all_rows(client, url)
+        assert len(listed) == value and sum(r.figures[0] for r in listed) == count
+    listed = _all_rows(client, households.prev_url)
+    assert [(r.pk, r.figures) for r in listed] == [(aid_years["f1"].pk, [1, Decimal("800.00")])]
+
+
+def test_out_of_scope_the_aid_drill_down_shows_and_counts_nothing(
+    client_for, chair_other_branch, cadre, federation, branch_a, branch_b, aid_years
+):
+    f1 = aid_years["f1"]
+    for user, params, message in [
+        (chair_other_branch, {"unit": federation.pk}, "Choose one of your units"),
+        (chair_other_branch, {"unit": branch_b.pk, "branch": branch_a.pk}, "is not under"),
+        (cadre, {"unit": branch_a.pk}, "Choose one of your units"),
+    ]:
+        for metric in ("requested_n", "paid", "households"):
+            response = client_for(user).get(AID, {**params, "year": 2025, "metric": metric})
+            html = response.content.decode()
+            assert response.status_code == 200 and response.context["page"] is None
+            assert message in html and 'id="drill-totals"' not in html and f1.name not in html
+    # Their own branch, even naming branch A's fund: branch B's request only, and the fund is not named.
+    client = client_for(chair_other_branch)
+    query = {"unit": branch_b.pk, "year": 2025, "metric": "requested_n"}
+    listed = _all_rows(client, f"{AID}?unit={branch_b.pk}&year=2025&metric=requested_n")
+    assert [r.file_id for r in listed] == [aid_years["f4"].pk]
+    other = client.get(AID, {**query, "fund": aid_years["fund"].pk})
+    html = other.content.decode()
+    assert other.context["page"].items == [] and "甲一帮扶资金" not in html and f1.name not in html
+    assert "0 requests, ¥0.00 in all." in html
+    households = _all_rows(client, f"{AID}?unit={branch_b.pk}&year=2025&metric=households")
+    assert households == []
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"metric": "households; drop"}, "No such figure"),
+        ({"aid_type": "x"}, "Enter a whole number"),
+        ({"fund": "1.5"}, "Enter a whole number"),
+        ({"year": 1999}, "cannot be earlier than 2000"),
+        ({"branch": 10_000_000}, "is not under"),
+    ],
+)
+def test_a_tampered_aid_link_says_so(client_for, federation_staff, federation, aid_years, params, message):
+    query = {"unit": federation.pk, "year": 2025, "metric": "paid", **params}
+    response = client_for(federation_staff).get(AID, query)
+    html = response.content.decode()
+    assert response.status_code == 200 and response.context["page"] is None
+    assert "does not name a figure" in html and message in html
+
+
+def _more_paid(units, fund, n: int, by, chair) -> None:
+    with at("2025-07-01"):
+        for i in range(n):
+            unit = units[i % len(units)]
+            hfile = HardshipFileFactory(unit=unit, status=FileStatus.FILED, filed_on=dt.date(2024, 1, 1))
+            _pay(hfile, fund, "10.00", f"INV-{hfile.pk}", by, chair, f"more-{hfile.pk}")
+
+
+@pytest.mark.parametrize("metric", ["requested_n", "paid", "households"])
+def test_an_aid_drill_down_costs_the_same_queries_for_3_or_30_households(
+    client_for, federation_staff, federation, branch_a, group_a1, cadre, frozen, metric,
+    django_assert_max_num_queries,
+):  # fmt: skip
+    chair = UserFactory(roles=[(branch_a, Role.BRANCH_CHAIR)])
+    with at("2025-06-01"):
+        fund = FundFactory(unit=group_a1)
+        fund_allocate(fund=fund, amount=Decimal("1000"), source="finance", by=federation_staff, idempotency_key="q")
+    _more_paid([group_a1], fund, 3, cadre, chair)
+    client = client_for(federation_staff)
+    query = {"unit": federation.pk, "year": 2025, "metric": metric}
+    client.get(AID, query)  # warm the cached scope and configuration
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(AID, query).context["page"].items) == 3
+    _more_paid([group_a1], fund, 27, cadre, chair)
+    with django_assert_max_num_queries(len(few)):
+        assert len(client.get(AID, query).context["page"].items) == 25
