@@ -103,6 +103,13 @@ class StatementFilterForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DATE)
     end = forms.DateField(label=_("To"), required=False, widget=DATE)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *TransactionKind.choices])
+    # Money in or out leaves out the moves between the fund's own accounts (reserving and releasing), as the
+    # annual summary's figures do: the summary links here.
+    flow = forms.ChoiceField(
+        label=_("Direction"),
+        required=False,
+        choices=[("", _("All movements")), ("in", _("Money in")), ("out", _("Money out"))],
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

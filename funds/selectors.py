@@ -31,6 +31,7 @@ from .models import (
     FundBalance,
     FundYearTotal,
     LedgerTransaction,
+    moved_q,
 )
 from .quality import MISSING_EVIDENCE, missing_evidence_q
 from .services import ZERO, held_total, queue_version, with_waiting_since, year_start
@@ -73,15 +74,18 @@ def statement_page(
     start: dt.date | None = None,
     end: dt.date | None = None,
     kind: str = "",
+    flow: str = "",
     after: int | None = None,
     before: int | None = None,
 ) -> KeysetPage:
     """The fund's entries on its held accounts, newest first, each with the balance after it."""
-    qs = statement_entries(fund=fund, start=start, end=end, kind=kind).select_related("transaction__actor")
+    qs = statement_entries(fund=fund, start=start, end=end, kind=kind, flow=flow).select_related("transaction__actor")
     return keyset_page(qs, field="id", descending=True, size=size, after=after, before=before)
 
 
-def statement_entries(*, fund: Fund, start: dt.date | None = None, end: dt.date | None = None, kind: str = ""):
+def statement_entries(
+    *, fund: Fund, start: dt.date | None = None, end: dt.date | None = None, kind: str = "", flow: str = ""
+) -> QuerySet:
     """The statement's entries for the filters of `StatementFilterForm` (the page and its export)."""
     qs = Entry.objects.held().filter(fund=fund)
     if start:
@@ -90,6 +94,8 @@ def statement_entries(*, fund: Fund, start: dt.date | None = None, end: dt.date 
         qs = qs.filter(transaction__created_at__lt=_local_midnight(end + dt.timedelta(days=1)))
     if kind:
         qs = qs.filter(transaction__kind=kind)
+    if flow:
+        qs = qs.filter(moved_q(), amount__gt=0) if flow == "in" else qs.filter(moved_q(), amount__lt=0)
     return qs
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from cases.models import Cause, HardshipFile, Tier
 from cases.selectors import config_items
-from funds.models import INTERNAL_KINDS, AidDecision, AidRequest, AidType, Fund
+from funds.models import AidDecision, AidRequest, AidType, Fund
 from funds.workflow import AidAction, AidStatus
 from hardship.jit import without_jit
 from hardship.money import MoneySum
@@ -238,14 +238,6 @@ def _aid(requests: QuerySet, year: int, names: dict) -> dict:
 
 
 # --- funds ---------------------------------------------------------------------------------------
-
-
-def moved_q(prefix: str = "") -> Q:
-    """Entries that move money into or out of a fund (not between its own accounts): `funds.models.moves_money`,
-    the rule the year totals are kept by, as a filter."""
-    return ~Q(**{f"{prefix}transaction__kind__in": INTERNAL_KINDS}) & ~Q(
-        **{f"{prefix}transaction__reverses__kind__in": INTERNAL_KINDS}
-    )
 
 
 def _fund_sums(year: int) -> dict:

@@ -1,5 +1,6 @@
 """The annual summary's figures (JSON) turned into the tables, charts and corrections a page or PDF shows."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -201,14 +202,35 @@ def aid_tables(figures: dict, *, drill: bool) -> list[Table]:
     return [table, helped]
 
 
-def fund_tables(figures: dict) -> list[Table]:
+def _fund_link(fund: int, metric: str, year: int, drill: bool) -> str:
+    """The fund's statement behind a figure: the entries up to the start (opening) or the end (closing) of the
+    year, the newest one's balance being the figure; or the year's money in or out, adding up to it."""
+    if not drill or year < FIRST_YEAR:
+        return ""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    period = {
+        "opening": {"end": start - dt.timedelta(days=1)},
+        "inflow": {"start": start, "end": end, "flow": "in"},
+        "outflow": {"start": start, "end": end, "flow": "out"},
+        "closing": {"end": end},
+    }[metric]
+    return f"{reverse('funds:fund_detail', args=[fund])}?{urlencode(period)}"
+
+
+def fund_tables(figures: dict, *, drill: bool) -> list[Table]:
     labels = metric_labels()
     funds = figures["funds"]
+    year = figures["year"]
     table = Table(key="funds", title=_("Funds"), first=_("Fund · unit"), columns=[labels[m] for m in FUND_METRICS])
     for r in funds["rows"]:
-        cells = [Cell(r["cur"][m], r["prev"][m], money=True) for m in FUND_METRICS]
+        cells = [
+            Cell(r["cur"][m], r["prev"][m], money=True, url=_fund_link(r["key"], m, year, drill),
+                 prev_url=_fund_link(r["key"], m, year - 1, drill))
+            for m in FUND_METRICS
+        ]  # fmt: skip
         table.rows.append(Row(name=f"{r['zh']} · {_name(r, 'unit_')}", cells=cells))
     total = funds["total"]
+    # The total adds up funds of several units: no one statement holds it.
     table.total = Row(
         name=_("Total"), cells=[Cell(total["cur"][m], total["prev"][m], money=True) for m in FUND_METRICS]
     )
@@ -252,7 +274,7 @@ def summary_context(figures: dict, *, drill: bool) -> dict:
         "file_tables": file_tables(figures, drill=drill),
         "visit_tables": visit_tables(figures, drill=drill),
         "aid_tables": aid_tables(figures, drill=drill),
-        "fund_tables": fund_tables(figures),
+        "fund_tables": fund_tables(figures, drill=drill),
         "charts": charts(figures),
     }
 

@@ -44,6 +44,7 @@ from .ledger import (
     LedgerTransactionQuerySet,
     Source,
     TransactionKind,
+    moved_q,
     moves_money,
 )
 
@@ -88,5 +89,6 @@ __all__ = [
     "Source",
     "SpecialFactor",
     "TransactionKind",
+    "moved_q",
     "moves_money",
 ]

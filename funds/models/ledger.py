@@ -173,8 +173,16 @@ INTERNAL_KINDS = (TransactionKind.RESERVATION, TransactionKind.RELEASE)
 
 def moves_money(kind: str, reversed_kind: str | None) -> bool:
     """Whether a transaction of `kind` (reversing one of `reversed_kind`) moves money into or out of a fund,
-    rather than between its own accounts; `moved_q` in reports.annual is the same rule as a filter."""
+    rather than between its own accounts; `moved_q` is the same rule as a filter."""
     return kind not in INTERNAL_KINDS and reversed_kind not in INTERNAL_KINDS
+
+
+def moved_q(prefix: str = "") -> models.Q:
+    """Entries that move money into or out of a fund (not between its own accounts): `moves_money`, the rule the
+    year totals are kept by, as a filter (the statement's money in and out, the annual summary's links to it)."""
+    return ~models.Q(**{f"{prefix}transaction__kind__in": INTERNAL_KINDS}) & ~models.Q(
+        **{f"{prefix}transaction__reverses__kind__in": INTERNAL_KINDS}
+    )
 
 
 class LedgerRowChanged(Exception):

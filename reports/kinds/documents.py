@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import AssistancePlan, FileCause, HardshipFile, PlanHelper, PlanMeasure
 from cases.selectors import plan_for_file
-from funds.models import AidDecision, AidRequest, Entry, Fund
+from funds.models import AidDecision, AidRequest, Entry, Fund, moved_q
 from funds.services import aid_derivation, approval_chain, held_total
 from hardship.money import MoneySum
 from hardship.versioned import current_version
@@ -18,7 +18,7 @@ from org.people import display_name
 from visits.models import Visit
 from visits.selectors import holiday_pending_q, missed_before_q, obligated_files, visited_now_q
 
-from ..annual import local_midnight, moved_q, subtree_unit_ids
+from ..annual import local_midnight, subtree_unit_ids
 from ..forms import AidSheetForm, FundStatementForm, HardshipCardForm, VisitRosterForm
 from . import ALL_ROLES, DataGone, ReportKind, register
 

@@ -5,10 +5,9 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
-from funds.models import HELD_ACCOUNTS, Account, Entry, FundBalance, FundYearTotal, LedgerTransaction
+from funds.models import HELD_ACCOUNTS, Account, Entry, FundBalance, FundYearTotal, LedgerTransaction, moved_q
 from funds.services.ledger import YEAR_TOTAL_FIELDS, ZERO
 from hardship.money import MoneySum
-from reports.annual import moved_q
 from tests.factories import funded
 
 
@@ -32,7 +31,7 @@ def assert_ledger_consistent() -> None:
 def year_totals_from_entries() -> dict:
     """{(fund, year): (paid out, money in, money out)} from the entries, the year the transaction's local one:
     payments; the held accounts' positive and negative entries, leaving out moves between a fund's own accounts
-    (reports.annual.moved_q). Years whose totals are all zero are left out."""
+    (funds.models.moved_q). Years whose totals are all zero are left out."""
     held = Q(account__in=HELD_ACCOUNTS) & moved_q()
     rows = (
         Entry.objects.annotate(year=ExtractYear("transaction__created_at"))

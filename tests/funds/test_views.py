@@ -98,6 +98,18 @@ class TestStatement:
         bad = client.get(fund.get_absolute_url(), {"start": "2026-02-01", "end": "2026-01-01"})
         assert bad.context["page"] is None
 
+    def test_statement_filters_money_in_and_out_leaving_out_the_funds_own_moves(self, client_for, funds, branch_chair):
+        fund = funds["branch_a"]
+        fund_reserve(fund=fund, amount=D("200"), by=branch_chair, idempotency_key="r")
+        fund_transfer(source=fund, target=funds["group_a1"], amount=D("50"), by=branch_chair, idempotency_key="t")
+        client = client_for(branch_chair)
+        moved_in = client.get(fund.get_absolute_url(), {"flow": "in"}).context["page"].items
+        moved_out = client.get(fund.get_absolute_url(), {"flow": "out"}).context["page"].items
+        assert [e.amount for e in moved_in] == [D("500.00")]
+        assert [e.amount for e in moved_out] == [D("-50.00")]
+        bad = client.get(fund.get_absolute_url(), {"flow": "sideways"})
+        assert bad.context["page"] is None and "Please correct the filters above." in bad.content.decode()
+
     def test_deep_statement_page_costs_what_the_first_costs(self, client_for, funds, branch_chair, settings):
         settings.HARDSHIP = {**settings.HARDSHIP, "PAGE_SIZE": 5}
         fund = funds["branch_a"]

@@ -422,3 +422,37 @@ def test_an_aid_drill_down_costs_the_same_queries_for_3_or_30_households(
     _more_paid([group_a1], fund, 27, cadre, chair)
     with django_assert_max_num_queries(len(few)):
         assert len(client.get(AID, query).context["page"].items) == 25
+
+
+# --- funds ---------------------------------------------------------------------------------------------
+
+
+def test_every_fund_figure_links_to_the_statement_behind_it(
+    client_for, federation_staff, chair_other_branch, federation, aid_years, small_pages
+):
+    """Money in and out: the year's entries moving money, adding up to the figure (reserving and releasing left
+    out); opening and closing: the entries up to the start or end of the year, the newest one's balance."""
+    client = client_for(federation_staff)
+    page = client.get(SUMMARY, {"unit_id": federation.pk, "year": 2025})
+    table = page.context["fund_tables"][0]
+    assert len(table.rows) == 4 and not any(c.url or c.prev_url for c in table.total.cells)
+    checked = 0
+    for row in table.rows:
+        for metric, cell in zip(("opening", "inflow", "outflow", "closing"), row.cells, strict=True):
+            for value, url in ((cell.cur, cell.url), (cell.prev, cell.prev_url)):
+                assert url.startswith("/funds/"), url
+                entries = _all_rows(client, url)
+                if metric in ("opening", "closing"):
+                    balance = entries[0].balance_after if entries else Decimal("0")
+                    assert balance == Decimal(value), (row.name, metric, url)
+                else:
+                    total = sum((e.amount for e in entries), Decimal("0"))
+                    assert abs(total) == Decimal(value), (row.name, metric, url)
+                checked += 1
+    assert checked == 4 * 4 * 2
+    # The fund paid from in 2025 reserved before paying: the statement of its money out lists the payment only.
+    fund_row = next(r for r in table.rows if r.name.startswith("甲一帮扶资金"))
+    out = _all_rows(client, fund_row.cells[2].url)
+    assert [e.amount for e in out] == [Decimal("-1500.00")]
+    # Another branch's chair reaches none of these statements.
+    assert client_for(chair_other_branch).get(fund_row.cells[2].url).status_code == 404
