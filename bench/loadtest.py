@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,8 +37,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.cpu import CORES, machine_busy_s, reaped_children_cpu_s  # noqa: E402
-from bench.dataset import ensure_dataset, manage  # noqa: E402
+from bench.cpu import CORES, CpuMeter, children_of, machine_busy_s, reaped_children_cpu_s  # noqa: E402
+from bench.dataset import backend_pids, ensure_dataset, manage  # noqa: E402
 from bench.funds import prepare_requests  # noqa: E402
 from bench.load import RESULTS, gunicorn  # noqa: E402
 from cases.management.commands.seed_demo import DEMO_PASSWORD  # noqa: E402
@@ -119,6 +120,17 @@ def read_stats(prefix: Path) -> list[dict]:
     ]
 
 
+def _cpu_per_request(split, requests: int) -> dict:
+    """CPU milliseconds per request over the measured minutes (Locust's is counted from start to end)."""
+    per = 1000 / max(requests, 1)
+    return {
+        "app": round(split.app_s * per, 1),
+        "db": round(split.db_s * per, 1),
+        "other": round(split.other_s * per, 1),
+        "wall_s": round(split.wall_s, 1),
+    }
+
+
 def _signin_line(signins: dict) -> str:
     if not signins.get("count"):
         return "Sign-ins: none recorded."
@@ -154,6 +166,12 @@ def markdown(report: dict) -> str:
         "",
         _signin_line(report["signins"]),
         "",
+        f"CPU per request while everyone was at work: gunicorn {report['cpu_ms_per_request']['app']} ms, PostgreSQL "
+        f"{report['cpu_ms_per_request']['db']} ms, everything else on the machine (Locust, other work) "
+        f"{report['cpu_ms_per_request']['other']} ms; {CORES} cores give "
+        f"{1000 * CORES / max(sum(report['cpu_ms_per_request'][k] for k in ('app', 'db', 'other')), 0.1):.0f} "
+        "requests a second at most at that cost.",
+        "",
         "| page | requests | errors | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
@@ -184,7 +202,7 @@ def main() -> int:
     with gunicorn(workers=args.workers, worker_class=args.worker_class, threads=args.worker_threads) as server:
         locust0 = reaped_children_cpu_s()
         busy0, total0 = machine_busy_s()
-        subprocess.run(
+        locust = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "locust"),
                 "-f", str(ROOT / "bench" / "locustfile.py"),
@@ -200,8 +218,12 @@ def main() -> int:
             ],
             cwd=ROOT,
             env={**os.environ, "LOAD_PARAMS": str(params_path), "LOAD_SIGNINS": str(signins_path)},
-            check=True,
         )  # fmt: skip
+        time.sleep(ramp_s + 2)
+        # Where the CPU goes while everyone is at work: gunicorn's workers, the bench database's backends, the rest.
+        with CpuMeter(children_of(server.pid), backend_pids()) as meter:
+            if locust.wait() != 0:
+                raise SystemExit(f"!! locust exited with {locust.returncode}")
         busy1, total1 = machine_busy_s()
         locust_cpu_s = reaped_children_cpu_s() - locust0
     stats = read_stats(prefix)
@@ -227,6 +249,7 @@ def main() -> int:
         "machine_busy_pct": round(100 * (busy1 - busy0) / max(total1 - total0, 1e-9), 1),
         "locust_cpu_pct": round(100 * locust_cpu_s / max(total1 - total0, 1e-9), 1),
         "signins": signin_figures(signins_path),
+        "cpu_ms_per_request": _cpu_per_request(meter.split, total["requests"]),
         **prepared,
         "total": total,
         "pages": pages,
