@@ -8,6 +8,7 @@ computed or read back from a finalised snapshot.
 """
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -156,13 +157,7 @@ def _rows(rows, key: str, names: dict, metrics: tuple[str, ...], *, order: list)
 # --- visits --------------------------------------------------------------------------------------
 
 
-def _visits(visits: QuerySet, files: QuerySet, unit: Unit, year: int, today: dt.date, names: dict) -> dict:
-    start, end = year_bounds(year)
-    made = {
-        "made": Count("pk", filter=Q(visited_on__gte=start, visited_on__lt=end)),
-        "prev_made": Count("pk", filter=Q(visited_on__gte=year_bounds(year - 1)[0], visited_on__lt=start)),
-    }
-    outcomes = visits.order_by().values("outcome").annotate(**made).order_by()
+def _visits(files: QuerySet, unit: Unit, year: int, today: dt.date, names: dict) -> dict:
     per_unit = visits_by_branch(files, _branch("unit__path", unit), year, today)
     metrics = ("made", "households", "required", "required_made")
     by_unit = []
@@ -171,6 +166,16 @@ def _visits(visits: QuerySet, files: QuerySet, unit: Unit, year: int, today: dt.
         by_unit.append({"key": branch, "zh": zh, "en": en, **pair})
     # A household is under one branch only: the totals (distinct households too) add up the branches.
     totals = {side: {m: sum(row[m] for row in per_unit[side].values()) for m in metrics} for side in ("cur", "prev")}
+    # Visits of each outcome come from the same pass over the visits, per branch: added up here.
+    made = {side: Counter() for side in ("cur", "prev")}
+    for side in made:
+        for row in per_unit[side].values():
+            made[side].update(row["outcomes"])
+    outcomes = [
+        {"outcome": o, "made": made["cur"][o], "prev_made": made["prev"][o]}
+        for o in Outcome.values
+        if made["cur"][o] or made["prev"][o]
+    ]
     outcome_names = {value: (_in("zh-hans", label), _in("en", label)) for value, label in Outcome.choices}
     return {
         "total": totals,
@@ -306,8 +311,7 @@ def annual_figures(*, unit: Unit, year: int, progress: Callable[[int], None] = l
     with without_jit():
         figures["files"] = _files(files, unit, year, names)
         progress(25)
-        visits = Visit.objects.filter(file__unit_id__in=unit_ids)
-        figures["visits"] = _visits(visits, files, unit, year, today, names)
+        figures["visits"] = _visits(files, unit, year, today, names)
         progress(45)
         figures["aid"] = _aid(AidRequest.objects.filter(file__unit_id__in=unit_ids), year, names)
         progress(55)

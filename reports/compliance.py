@@ -31,7 +31,7 @@ from django.db.models.lookups import GreaterThan
 
 from cases.models import HardshipFile
 from hardship.months import add_months
-from visits.models import Holiday, Visit, VisitKind
+from visits.models import Holiday, Outcome, Visit, VisitKind
 from visits.selectors import (
     holiday_window,
     holidays_closing_in,
@@ -110,8 +110,11 @@ def _mask(layout: Layout, index: int):
     return Cast(sum(parts[1:], parts[0]), BigIntegerField())
 
 
-def _visited_sql(layout: Layout, files: QuerySet, sides: tuple[tuple[str, int], ...]) -> tuple[str, tuple]:
-    """Each household's masks, from one pass over the visits of the two years grouped by household."""
+def _visited_sql(
+    layout: Layout, files: QuerySet, sides: tuple[tuple[str, int], ...], outcomes: tuple[str, ...] = ()
+) -> tuple[str, tuple]:
+    """Each household's masks, from one pass over the visits of the two years grouped by household; with
+    `outcomes`, also its visits of each outcome per year (the summary's outcome table, without a second pass)."""
     starts = min([layout.first, *(holiday_window(h)[0] for h in layout.holidays)])
     last = max(y for _side, y in sides)
     visits = Visit.objects.filter(
@@ -119,6 +122,11 @@ def _visited_sql(layout: Layout, files: QuerySet, sides: tuple[tuple[str, int], 
     )
     masks = {f"mask{i}": _mask(layout, i) for i in range(layout.masks)}
     made = {f"visits_{side}": Count("pk", filter=Q(visited_on__year=y)) for side, y in sides}
+    made |= {
+        f"o{i}_{side}": Count("pk", filter=Q(visited_on__year=y, outcome=outcome))
+        for i, outcome in enumerate(outcomes)
+        for side, y in sides
+    }
     return visits.order_by().values("file_id").annotate(**masks, **made).query.sql_with_params()
 
 
@@ -135,6 +143,10 @@ def _visited(mask: int) -> Coalesce:
     return Coalesce(_column("visited", f"mask{mask}", BigIntegerField()), V(0), output_field=BigIntegerField())
 
 
+def _outcome_made(side: str, index: int) -> Coalesce:
+    return Coalesce(Sum(_column("visited", f"o{index}_{side}", IntegerField())), V(0), output_field=IntegerField())
+
+
 def SIDES(year: int) -> tuple[tuple[str, int], ...]:  # noqa: N802
     return (("cur", year), ("prev", year - 1))
 
@@ -143,7 +155,7 @@ def _added(counts: list) -> Expression:
     return sum(counts[1:], counts[0]) if counts else V(0)
 
 
-def _counts(layout: Layout, side: str, year: int, today: dt.date) -> dict:
+def _counts(layout: Layout, side: str, year: int, today: dt.date, outcomes: tuple[str, ...] = ()) -> dict:
     """Visits made and households visited; visits required and required visits made, month by month and holiday
     by holiday, as conditional counts added up in the query (a group of one household gives its own figures)."""
     made = _column("visited", f"visits_{side}", IntegerField())
@@ -156,14 +168,23 @@ def _counts(layout: Layout, side: str, year: int, today: dt.date) -> dict:
         required_made.append(Count("pk", filter=ends & visited))
         for holiday in holidays_closing_in(month):
             mask, bit = layout.holiday_bit(holiday)
-            required.append(Count("pk", filter=owed))
+            # Owed by the households on file by the holiday's last day: one filed in July owes no Spring Festival.
+            owed_holiday = owed & (Q(filed_on__lte=holiday.ends_on) | Q(filed_on__isnull=True))
+            required.append(Count("pk", filter=owed_holiday))
             visited = Q(GreaterThan(_visited(mask).bitand(1 << bit), 0))
-            required_made.append(Count("pk", filter=owed & visited))
+            required_made.append(Count("pk", filter=owed_holiday & visited))
+    by_outcome = {
+        f"{side}_o{i}": Coalesce(
+            Sum(_column("visited", f"o{i}_{side}", IntegerField())), V(0), output_field=IntegerField()
+        )
+        for i in range(len(outcomes))
+    }
     return {
         f"{side}_made": Coalesce(Sum(made), V(0), output_field=IntegerField()),
         f"{side}_households": Count("pk", filter=Q(GreaterThan(made, 0))),
         f"{side}_required": _added(required),
         f"{side}_required_made": _added(required_made),
+        **by_outcome,
     }
 
 
@@ -175,17 +196,18 @@ def compliance_sql(
     keys: dict,
     sides: tuple[tuple[str, int], ...] | None = None,
     shape: Callable[[QuerySet], QuerySet] = lambda qs: qs,
+    outcomes: tuple[str, ...] = (),
 ) -> tuple[str, tuple]:
     """The files grouped by `keys` (expressions over the files, e.g. the branch holding each, or the household
     itself), each group with its counts for `sides` (this year and the one before unless told), in one query.
     `shape` may filter (the counts too), order and slice the grouped query, over the keys and the counts."""
     layout = _layout(year, today)
     sides = sides or SIDES(year)
-    counts = {name: count for side, y in sides for name, count in _counts(layout, side, y, today).items()}
+    counts = {name: count for side, y in sides for name, count in _counts(layout, side, y, today, outcomes).items()}
     table = HardshipFile._meta.db_table
     rules = files.annotate(**keys).order_by().values(*RULE_COLUMNS, *keys)
     outer = HardshipFile.objects.annotate(**{k: _column(table, k) for k in keys}).order_by().values(*keys)
-    visited_sql, visited_params = _visited_sql(layout, files, sides)
+    visited_sql, visited_params = _visited_sql(layout, files, sides, outcomes)
     rules_sql, rules_params = rules.query.sql_with_params()
     outer_sql, outer_params = shape(outer.annotate(**counts)).query.sql_with_params()
     # The counts read the files' rule columns and masks from a relation under the files table's name.
@@ -206,11 +228,19 @@ def _fetch(sql: str, params: tuple) -> list[dict]:
 
 
 def visits_by_branch(files: QuerySet, branch, year: int, today: dt.date) -> dict[str, dict[str, dict[str, int]]]:
-    """{"cur"|"prev": {branch: {"made", "households", "required", "required_made"}}} for the year and the one
-    before, in one query. `branch` is the expression grouping the files (the summary unit's child holding each)."""
-    rows = _fetch(*compliance_sql(files, year, today, keys={"branch": branch}))
+    """{"cur"|"prev": {branch: {"made", "households", "required", "required_made", "outcomes": {outcome: made}}}}
+    for the year and the one before, in one query. `branch` is the expression grouping the files (the summary
+    unit's child holding each)."""
+    outcomes = tuple(Outcome.values)
+    rows = _fetch(*compliance_sql(files, year, today, keys={"branch": branch}, outcomes=outcomes))
     return {
-        side: {row["branch"]: {m: int(row[f"{side}_{m}"] or 0) for m in VISIT_FIGURES} for row in rows}
+        side: {
+            row["branch"]: {
+                **{m: int(row[f"{side}_{m}"] or 0) for m in VISIT_FIGURES},
+                "outcomes": {o: int(row[f"{side}_o{i}"] or 0) for i, o in enumerate(outcomes)},
+            }
+            for row in rows
+        }
         for side in ("cur", "prev")
     }
 

@@ -4,7 +4,8 @@ Today is 16 March 2026 (tests/reports/conftest.py). Tiers are visited monthly un
 its tier quarterly; relieved households in their transition period get a check-in every six months
 (periods Jan-Jun and Jul-Dec). The 2025 holidays close in January (New Year's Day, its window
 opening 18 Dec 2024), February (Spring Festival, from 14 Jan) and October (Mid-Autumn, from
-17 Sep); a holiday counts once per household owed visits in the month it closes. There are no
+17 Sep); a holiday counts once per household owed visits in the month it closes and on file by its
+last day (a household filed in July owes no Spring Festival visit). There are no
 2024 holidays on record. The obligations follow the household's current status, as the visits
 pages do: a household relieved in May counts only as relieved for the whole year.
 """
@@ -59,12 +60,12 @@ CASES = {
         ],
         (15, 7, 8, 1),
     ),
-    # Filed in mid-July: July to December, and the holidays of the year. The Mid-Autumn holiday visit
-    # also counts for October.
+    # Filed in mid-July: July to December, and the one holiday after filing (Mid-Autumn, not New Year's Day
+    # or the Spring Festival). The Mid-Autumn holiday visit also counts for October.
     "filed mid-year": (
         {"filed_on": "2025-07-15"},
         [("2025-07-20", "monthly"), ("2025-10-02", HOLIDAY)],
-        (9, 3, 0, 0),
+        (7, 3, 0, 0),
     ),
     # Relieved in May with a transition until 10 November: June's check-in (a March visit counts for
     # Jan-Jun) and the holidays of January, February and October; none owed in December.
@@ -119,6 +120,13 @@ CASES = {
         [("2025-03-01", "monthly")],
         (0, 0, 0, 0),
     ),
+    # Filed on the Spring Festival's last day (4 February): February to December, the Spring Festival and
+    # Mid-Autumn, not New Year's Day. The holiday visit the day before counts for February and the festival.
+    "filed on a holiday's last day": (
+        {"filed_on": "2025-02-04"},
+        [("2025-02-03", HOLIDAY)],
+        (13, 2, 0, 0),
+    ),
 }
 
 
@@ -148,5 +156,5 @@ def test_every_unit_counts_its_own_households_and_the_total_adds_up(frozen, fede
     visits = annual_figures(unit=federation, year=2025)["visits"]
     rows = {row["en"]: (row["cur"]["required"], row["cur"]["required_made"]) for row in visits["by_unit"]}
     # Branch A: on file all year, relieved mid-year, transition over, temporary; branch B: the others.
-    assert rows == {"Branch A": (15 + 4, 7 + 2), "Branch B": (9 + 5 + 7, 3 + 3 + 2)}
-    assert (visits["total"]["cur"]["required"], visits["total"]["cur"]["required_made"]) == (40, 17)
+    assert rows == {"Branch A": (15 + 4, 7 + 2), "Branch B": (7 + 5 + 7, 3 + 3 + 2)}
+    assert (visits["total"]["cur"]["required"], visits["total"]["cur"]["required_made"]) == (38, 17)
