@@ -116,7 +116,6 @@ def _file_counts(year: int) -> dict:
 
 def _files(files: QuerySet, unit: Unit, year: int, names: dict) -> dict:
     aggregates = _both_years(_file_counts, year)
-    total = files.aggregate(**aggregates)
     tiers = files.order_by().values("tier_id").annotate(**aggregates).order_by()
     causes = (
         files.filter(file_causes__is_primary=True)
@@ -125,7 +124,9 @@ def _files(files: QuerySet, unit: Unit, year: int, names: dict) -> dict:
         .annotate(**aggregates)
         .order_by()
     )
-    units = files.annotate(branch=_branch("unit__path", unit)).order_by().values("branch").annotate(**aggregates)
+    units = list(files.annotate(branch=_branch("unit__path", unit)).order_by().values("branch").annotate(**aggregates))
+    # Every household is under exactly one branch row: the total adds them up (one scan of the files fewer).
+    total = {name: sum(row[name] for row in units) for name in aggregates}
     tier_names, cause_names = names["tiers"], names["causes"]
     return {
         "total": _with_rate(_pair(total, FILE_METRICS)),
@@ -308,7 +309,7 @@ def annual_figures(*, unit: Unit, year: int, progress: Callable[[int], None] = l
         "relief_target": relief_target(),
         "computed_at": timezone.now().isoformat(timespec="seconds"),
     }
-    with without_jit():
+    with without_jit(work_mem=settings.HARDSHIP["REPORT_WORK_MEM"]):
         figures["files"] = _files(files, unit, year, names)
         progress(25)
         figures["visits"] = _visits(files, unit, year, today, names)

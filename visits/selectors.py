@@ -11,7 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.lookups import GreaterThan
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -137,6 +150,20 @@ def visited_in_mask_q(month: dt.date, mask, bit_of: Callable[[dt.date], int]) ->
         bits = sum(1 << bit_of(add_months(start, i)) for i in range(every))
         q |= which & Q(GreaterThan(mask.bitand(bits), 0))
     return q
+
+
+def visited_periods_mask(mask) -> Case:
+    """`mask` (a bit per month visited, consecutive months on consecutive bits) turned into a bit per month whose
+    visiting period, as it would end that month, had a visit: the bits of the `every` months up to each month,
+    OR-ed, for the household's group. Read it only at the months where the household's period ends
+    (period_ends_q): there the `every` months up to the month are its period (period_bounds)."""
+    whens = []
+    for which, every, _since in _groups():
+        spread = mask
+        for shift in range(1, every):
+            spread = spread.bitor(mask.bitleftshift(shift))
+        whens.append(When(which, then=spread))
+    return Case(*whens, default=Value(0), output_field=BigIntegerField())
 
 
 def missed_before_q(month: dt.date) -> Q:

