@@ -30,9 +30,11 @@ from .forms import (
 )
 from .models import AidRequest, Fund
 from .selectors import (
+    QUEUE_BADGE_CAP,
     aid_detail_for_user,
     aid_get_for_user,
     aid_page,
+    approval_queue_count,
     approval_queue_for_user,
     budget_rows,
     document_get_for_user,
@@ -218,8 +220,7 @@ def aid_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def aid_queue(request: HttpRequest) -> HttpResponse:
-    """The requests waiting for the user's decision, oldest first, a page at a time (counted only when they fill
-    more than one page)."""
+    """The requests waiting for the user's decision, oldest first, a page at a time."""
     queue = approval_queue_for_user(user=request.user)
     page = keyset_page(
         queue,
@@ -230,8 +231,10 @@ def aid_queue(request: HttpRequest) -> HttpResponse:
         before=cursor_param(request, "before"),
     )
     one_page = page.next_cursor is None and page.prev_cursor is None
-    count = len(page.items) if one_page else queue.count()
-    return render(request, "funds/aidrequest_queue.html", {"rows": page.items, "page": page, "count": count})
+    # Beyond a page, the navigation badge's count (cached, counted up to 100 at most: "99+").
+    count = len(page.items) if one_page else approval_queue_count(user=request.user)
+    context = {"rows": page.items, "page": page, "count": count, "count_cap": QUEUE_BADGE_CAP}
+    return render(request, "funds/aidrequest_queue.html", context)
 
 
 @login_required

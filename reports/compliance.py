@@ -15,6 +15,12 @@ files' rule columns (under the files table's name) joined to the masks, so the
 obligation rules (the same Q objects as the visits pages, from visits.selectors)
 compile unchanged. The summary groups the files by branch; its drill-down groups the
 same query by household, so a household's figures add up to its branch's by construction.
+
+On PostgreSQL the rules are evaluated once per household, not once per figure: the files'
+subquery turns them into a mask of the months and holidays each household owed a visit
+(the same Q objects, one CASE per month), and the counts are bit_count of that mask, and
+of it AND the periods visited (visits.selectors.visited_periods_mask). SQLite counts the
+rules month by month; a test compares both ways on random households.
 """
 
 import datetime as dt

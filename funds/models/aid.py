@@ -323,7 +323,13 @@ class AidRequest(models.Model):
                 name="aidrequest_paid_topup_paid",
             ),
         ]
-        indexes = [models.Index(fields=["status", "approver_role", "approver_unit"], name="aidrequest_queue")]
+        indexes = [
+            models.Index(fields=["status", "approver_role", "approver_unit"], name="aidrequest_queue"),
+            # The approval queue's pages, oldest first: read in order and stopped after a page, not sorted whole.
+            models.Index(
+                fields=["updated_at", "id"], condition=Q(status="in_approval"), name="aidrequest_in_approval_order"
+            ),
+        ]
 
     def __str__(self) -> str:
         return _("Aid request no. %(pk)s") % {"pk": self.pk}

@@ -195,3 +195,19 @@ def test_queue_pages_oldest_first_and_counts_the_whole_queue(client_for, cadre, 
     back = client.get(f"{reverse('funds:aid_queue')}?before={waiting[3]}")
     assert [aid.pk for aid in back.context["rows"]] == waiting[:3]
     assert client.get(f"{reverse('funds:aid_queue')}?after=oops").context["rows"][0].pk == waiting[0]
+
+
+def test_a_long_queue_says_how_many_up_to_the_navigation_cap(
+    client_for, cadre, branch_chair, group_a1, fund, settings, monkeypatch
+):
+    import funds.selectors
+    import funds.views
+
+    settings.HARDSHIP = {**settings.HARDSHIP, "PAGE_SIZE": 2}
+    monkeypatch.setattr(funds.selectors, "QUEUE_BADGE_CAP", 4)
+    monkeypatch.setattr(funds.views, "QUEUE_BADGE_CAP", 4)
+    for i in range(6):
+        submitted(filed_household(group_a1), fund, cadre, invoices=[f"L-{i}", f"M-{i}"])
+    response = client_for(branch_chair).get(reverse("funds:aid_queue"))
+    assert len(response.context["rows"]) == 2
+    assert '<span class="badge bg-primary" data-testid="queue-count">4+</span>' in response.content.decode()
