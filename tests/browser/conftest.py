@@ -14,9 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -95,36 +93,6 @@ def browser(live_server) -> Iterator["Browser"]:
         else:
             os.environ[ASYNC_UNSAFE] = unsafe
         shutil.rmtree(profile, ignore_errors=True)
-
-
-@contextmanager
-def worker_for(task_name: str) -> Iterator[None]:
-    """A real Celery worker on Redis (a thread of this process) taking `task_name` from a queue of its own, so a
-    journey's page really waits for the task while other tests' workers never see it."""
-    from celery.contrib.testing.worker import start_worker
-
-    from hardship.celery import app
-
-    def route(queue: str | None) -> None:
-        app.conf.task_routes = {task_name: {"queue": queue}} if queue else None
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
-
-    queue = f"test-journey-{uuid.uuid4().hex[:8]}"
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    route(queue)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
-            yield
-    finally:
-        app.conf.task_always_eager = eager
-        route(None)
-        for cached in ("queues", "default_queue", "router"):
-            app.amqp.__dict__.pop(cached, None)
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
-            conn.default_channel.client.delete(f"_kombu.binding.{queue}")
 
 
 @pytest.fixture(autouse=True)

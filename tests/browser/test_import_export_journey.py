@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from cases.models import HardshipFile
-from tests.browser.conftest import worker_for
+from tests.celery_worker import worker_for
 from tests.factories import new_resident_id
 
 pytestmark = [

@@ -14,7 +14,7 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from reports.models import Report, ReportStatus
-from tests.browser.conftest import worker_for
+from tests.celery_worker import worker_for
 from tests.factories import VisitFactory
 from tests.reports.conftest import filed
 from tests.reports.pdf import needs_pdftotext, pdf_text

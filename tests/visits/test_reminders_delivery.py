@@ -2,16 +2,15 @@
 
 import threading
 import time
-import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import connection
 
 from cases.models import AssistancePlan, PlanHelper
 from hardship.celery import app
 from notices.models import Notification
+from tests.celery_worker import worker_for
 from tests.factories import UserFactory
 from visits.models import DigestKind, DigestStatus, ReminderDigest
 from visits.periods import month_start
@@ -53,32 +52,11 @@ def test_two_workers_claiming_the_same_digest_send_it_once(group_a1):
     assert Notification.objects.filter(user=helper).count() == len(digests)
 
 
-def _route_sends_to(queue: str | None) -> None:
-    app.conf.task_routes = {"visits.tasks.reminder_send_task": {"queue": queue}} if queue else None
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)  # the router keeps the routes it was built with
-
-
 @pytest.fixture
 def worker_on_redis():
-    """A real worker thread consuming a queue of its own, so no other test run takes its messages."""
-    queue = f"test-reminders-{uuid.uuid4().hex[:8]}"
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    _route_sends_to(queue)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
-            yield app
-    finally:
-        app.conf.task_always_eager = eager
-        _route_sends_to(None)
-        # Starting a worker on one queue narrows the app's cached queue set: rebuild it from the settings.
-        for cached in ("queues", "default_queue", "router"):
-            app.amqp.__dict__.pop(cached, None)
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
-            conn.default_channel.exchange_delete(queue)
-            conn.default_channel.client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    """A real worker thread consuming the sends from a queue of its own, so no other test run takes them."""
+    with worker_for("visits.tasks.reminder_send_task"):
+        yield app
 
 
 @pytest.mark.redis
