@@ -25,6 +25,7 @@ class Action(models.TextChoices):
     PDF = "pdf", _("Printed (PDF)")
     API = "api", _("Read through the API")
     DENIED = "denied", _("Refused (out of scope)")
+    FORBIDDEN = "forbidden", _("Refused (not allowed for the role)")
 
 
 class AccessLogQuerySet(models.QuerySet):

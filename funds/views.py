@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.access import Action, record_access
+from audit.denials import note_refusal
 from cases.selectors import file_get_for_user
 from hardship.pagination import cursor_param, keyset_page
 from hardship.uploads import attachment_response
@@ -199,6 +200,7 @@ def fund_reconciliation(request: HttpRequest, pk: int, year: int) -> HttpRespons
 
 
 def _aid_redirect(request: HttpRequest, aid: AidRequest, exc: Exception) -> HttpResponse:
+    note_refusal(request, exc)
     messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
     return redirect(aid)
 
@@ -250,6 +252,7 @@ def aid_create(request: HttpRequest) -> HttpResponse:
         try:
             aid = aid_request_create(hfile=hfile, data=form.to_data(), by=request.user)
         except (ValidationError, PermissionDenied) as exc:
+            note_refusal(request, exc)
             _form_errors(form, exc)
         else:
             messages.success(request, _("The aid request was saved as a draft."))
@@ -281,6 +284,7 @@ def aid_update(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             aid_request_update(request=aid, data=form.to_data(), by=request.user)
         except (ValidationError, PermissionDenied) as exc:
+            note_refusal(request, exc)
             _form_errors(form, exc)
         else:
             messages.success(request, _("The aid request was saved."))
@@ -366,6 +370,7 @@ def aid_reverse(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             aid_payment_reverse(request=aid, by=request.user, reason=form.cleaned_data["reason"])
         except (ValidationError, PermissionDenied) as exc:
+            note_refusal(request, exc)
             _form_errors(form, exc)
         else:
             messages.success(request, _("The payment was reversed; the money is reserved for the request again."))

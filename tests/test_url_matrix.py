@@ -6,6 +6,7 @@ A new named URL without a row here fails `test_every_url_has_a_row`.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from audit.models import AccessLog, Action
 from cases.workflow import FileStatus
 from tests.api.matrix import API_ROWS
 from tests.cases.notice_helpers import notice_args, noticed_file_args, objection_args
@@ -288,6 +289,9 @@ def test_status_per_persona(
         client.force_login(request.getfixturevalue(persona))
     response = client.get(reverse(name, args=build(submitted_file)))
     assert response.status_code == expected[persona], f"{name} as {persona}"
+    # Every refusal by role is in the access log; a page shown, a redirect or a 404 adds no such row.
+    refusals = AccessLog.objects.filter(action=Action.FORBIDDEN)
+    assert refusals.count() == (1 if response.status_code == 403 and persona != "anonymous" else 0)
 
 
 def test_admin_is_for_staff_only(client, branch_chair, file_a1):

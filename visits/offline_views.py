@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.access import FILE_LABEL, Action, record_access
+from audit.denials import note_refusal
+
 from .forms import OfflineVisitForm, VisitForm
 from .models import OfflineConflict
 from .sync import NotInScope, OfflineRecord, conflict_resolve, offline_households_for_user, visit_sync_or_repeat
@@ -168,6 +171,8 @@ def _sync_one(user, raw: Any) -> dict[str, Any]:
     except NotInScope:
         return {"key": key, "status": "not_found", "message": _("This household is not in your units.")}
     except PermissionDenied as exc:
+        file_id = record.file_id
+        record_access(user, None, Action.FORBIDDEN, object_type=FILE_LABEL, object_id=file_id, file_id=file_id)
         return _invalid(key, str(exc))
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
@@ -200,6 +205,7 @@ def conflict_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionDenied as exc:
+        note_refusal(request)
         messages.error(request, str(exc))
     else:
         if not resolved:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.access import Action, record_access
+from audit.denials import note_refusal
 from cases.selectors import file_get_for_user
 from hardship.forms import report_service_error
 from hardship.pagination import keyset_page
@@ -134,6 +135,7 @@ def flag_handle_page(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             report_service_error(form, exc)
         except PermissionDenied as exc:
+            note_refusal(request)
             messages.error(request, str(exc))
             return redirect("visits:flag_list")
         else:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.denials import note_refusal
 from hardship.forms import report_service_error
 from hardship.pagination import cursor_param, keyset_page
 from org.scoping import scope_for
@@ -137,6 +138,7 @@ def transfer_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         transfer_cancel(transfer=transfer, by=request.user, reason=request.POST.get("reason", "")[:2000])
     except (ValidationError, PermissionDenied) as exc:
+        note_refusal(request, exc)
         messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
     else:
         messages.success(request, _("The transfer was withdrawn."))
