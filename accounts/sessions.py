@@ -11,6 +11,7 @@ import time
 from importlib import import_module
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,15 +88,13 @@ def _store(session_key: str):
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
 
-def sessions_live(*, user) -> list[UserSession]:
-    """The user's sessions that are still within both limits, most recently seen first."""
+def sessions_live(*, user) -> QuerySet[UserSession]:
+    """The user's sessions that are still within both limits (page them: a shared account may have hundreds)."""
     now = timezone.now()
-    return list(
-        UserSession.objects.filter(
-            user=user,
-            last_seen__gte=now - dt.timedelta(seconds=idle_limit()),
-            started_at__gte=now - dt.timedelta(seconds=absolute_limit()),
-        )
+    return UserSession.objects.filter(
+        user=user,
+        last_seen__gte=now - dt.timedelta(seconds=idle_limit()),
+        started_at__gte=now - dt.timedelta(seconds=absolute_limit()),
     )
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from hardship.pagination import cursor_param, keyset_page
+
 from .devices import device_label
 from .forms import CodeForm
 from .sessions import sessions_end, sessions_live
@@ -39,12 +41,26 @@ def locked_out(request: HttpRequest, original_response=None, credentials: dict |
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
     current = request.session.session_key
+    # Most recently seen first, so this session leads the first page.
+    page = keyset_page(
+        sessions_live(user=request.user),
+        field="last_seen",
+        descending=True,
+        size=settings.HARDSHIP["PAGE_SIZE"],
+        after=cursor_param(request, "after"),
+        before=cursor_param(request, "before"),
+    )
     rows = [
-        {"row": row, "device": device_label(row.user_agent), "current": row.session_id == current}
-        for row in sessions_live(user=request.user)
+        {"row": row, "device": device_label(row.user_agent), "current": row.session_id == current} for row in page.items
     ]
     limits = {"idle": settings.HARDSHIP["SESSION_IDLE_MINUTES"], "hours": settings.HARDSHIP["SESSION_MAX_HOURS"]}
-    context = {"rows": rows, "limits": limits, "two_factor": may_use_two_factor(request.user)}
+    context = {
+        "rows": rows,
+        "page": page,
+        "others": len(rows) > 1 or page.has_other_pages,
+        "limits": limits,
+        "two_factor": may_use_two_factor(request.user),
+    }
     return render(request, "accounts/session_list.html", context)
 
 

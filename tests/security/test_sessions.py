@@ -194,3 +194,18 @@ def test_sessions_page_queries_do_not_grow_with_sessions(user, clock):
     for _ in range(5):
         signed_in(user, PHONE)
     assert page_queries() == alone
+
+
+def test_a_shared_account_with_many_sessions_gets_them_in_pages(user, clock, settings):
+    settings.HARDSHIP = {**settings.HARDSHIP, "PAGE_SIZE": 3}
+    for minute in range(5):
+        signed_in(user, PHONE, f"198.51.100.{minute}")
+        clock.shift(dt.timedelta(minutes=1))
+    desk = signed_in(user, DESKTOP)
+    first = desk.get(reverse("accounts:session_list"))
+    rows = first.context["rows"]
+    assert [r["current"] for r in rows] == [True, False, False]  # this session leads: seen last
+    assert 'rel="next"' in first.content.decode() and 'id="end-others"' in first.content.decode()
+    second = desk.get(reverse("accounts:session_list") + f"?after={first.context['page'].next_cursor}")
+    ips = [r["row"].ip for r in rows[1:] + second.context["rows"]]
+    assert ips == [f"198.51.100.{m}" for m in (4, 3, 2, 1, 0)]
