@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from .authentication import token_expires_at
 from .services import token_create, token_revoke
 
 
@@ -21,6 +23,8 @@ def token_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("A new API token was made; any older one no longer works."))
         return redirect("api:token")
     token = Token.objects.filter(user=request.user).first()
-    response = render(request, "api/token.html", {"token": token})
+    context = {"token": token, "expires_at": token and token_expires_at(token)}
+    context["expired"] = bool(token) and timezone.now() >= context["expires_at"]
+    response = render(request, "api/token.html", context)
     response["Cache-Control"] = "private, no-store"
     return response

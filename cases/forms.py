@@ -13,6 +13,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hardship.forms import BoundedModelChoiceField, BoundedModelMultipleChoiceField
 from org.people import display_name
 
 from .idcard import normalize, parse_resident_id
@@ -56,12 +57,12 @@ FIGURE_FIELDS = [
 class CardFiguresForm(forms.ModelForm):
     """Income, the year's finances and the causes of a card: the part the card form and the annual review share."""
 
-    causes = forms.ModelMultipleChoiceField(
+    causes = BoundedModelMultipleChoiceField(
         label=_("Causes of difficulty"),
         queryset=Cause.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
     )
-    primary_cause = forms.ModelChoiceField(label=_("Primary cause"), queryset=Cause.objects.filter(is_active=True))
+    primary_cause = BoundedModelChoiceField(label=_("Primary cause"), queryset=Cause.objects.filter(is_active=True))
 
     class Meta:
         model = HardshipFile
@@ -344,7 +345,7 @@ TRANSITION_FORMS = {
 
 
 class TierOverrideForm(forms.Form):
-    tier = forms.ModelChoiceField(
+    tier = BoundedModelChoiceField(
         label=_("Tier"),
         queryset=Tier.objects.filter(is_active=True),
         required=False,
@@ -396,7 +397,7 @@ class PlanForm(forms.Form):
 
 
 class MeasureForm(forms.Form):
-    heading = forms.ModelChoiceField(label=_("Heading"), queryset=MeasureHeading.objects.filter(is_active=True))
+    heading = BoundedModelChoiceField(label=_("Heading"), queryset=MeasureHeading.objects.filter(is_active=True))
     description = forms.CharField(label=_("Measure"), max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -405,7 +406,7 @@ class MeasureForm(forms.Form):
 
 
 class HelperForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Helper"), queryset=None)
+    user = BoundedModelChoiceField(label=_("Helper"), queryset=None)
     duty = forms.CharField(
         label=_("Duty"),
         max_length=50,
@@ -456,7 +457,7 @@ class ReviewForm(forms.Form):
 
     reviewed_on = forms.DateField(label=_("Reviewed on"), widget=DATE)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=(), widget=forms.RadioSelect)
-    tier = forms.ModelChoiceField(
+    tier = BoundedModelChoiceField(
         label=_("New tier"),
         queryset=Tier.objects.filter(is_active=True),
         required=False,

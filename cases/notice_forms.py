@@ -8,6 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hardship.forms import BoundedModelMultipleChoiceField
+
 from .forms import DATE
 from .notice import MAX_WORKING_DAYS, mask_id
 from .notice_models import ObjectionOutcome
@@ -20,7 +22,7 @@ def _helper() -> FormHelper:
     return helper
 
 
-class HouseholdChoiceField(forms.ModelMultipleChoiceField):
+class HouseholdChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.name} · {mask_id(obj.id_number)} · {obj.unit}"
 

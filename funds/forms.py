@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.forms import DATE
 from cases.models import Member, Schooling
+from hardship.forms import BoundedModelChoiceField
 from hardship.uploads import ACCEPT
 
 from .models import AidType, Fund, Source, SpecialFactor, TransactionKind
@@ -121,10 +122,10 @@ class StatementFilterForm(forms.Form):
 class AidRequestForm(forms.Form):
     """A request's type, fund, amount and facts; the service checks the facts the type needs."""
 
-    aid_type = forms.ModelChoiceField(label=_("Aid type"), queryset=AidType.objects.filter(is_active=True))
-    fund = forms.ModelChoiceField(label=_("Pay from fund"), queryset=Fund.objects.none())
+    aid_type = BoundedModelChoiceField(label=_("Aid type"), queryset=AidType.objects.filter(is_active=True))
+    fund = BoundedModelChoiceField(label=_("Pay from fund"), queryset=Fund.objects.none())
     requested_amount = forms.DecimalField(label=_("Amount requested (yuan)"), max_digits=14, decimal_places=2)
-    topup_fund = forms.ModelChoiceField(
+    topup_fund = BoundedModelChoiceField(
         label=_("Top-up fund"),
         required=False,
         queryset=Fund.objects.none(),
@@ -151,7 +152,7 @@ class AidRequestForm(forms.Form):
     special_factor = forms.ChoiceField(
         label=_("Special factor"), required=False, choices=[("", _("None")), *SpecialFactor.choices]
     )
-    child = forms.ModelChoiceField(label=_("Child"), required=False, queryset=Member.objects.none())
+    child = BoundedModelChoiceField(label=_("Child"), required=False, queryset=Member.objects.none())
     stage = forms.ChoiceField(label=_("School stage"), required=False, choices=[("", "—"), *Schooling.choices])
     event = forms.CharField(label=_("Disaster or accident"), required=False, max_length=200)
     occasion = forms.CharField(

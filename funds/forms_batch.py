@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.forms import DATE
 from cases.models import Tier
+from hardship.forms import BoundedModelChoiceField
 from hardship.money import ABSURD_AMOUNT
 from visits.models import Holiday
 
@@ -31,7 +32,7 @@ class BatchForm(forms.Form):
     """The unit, holiday, fund and name, then money and goods for each active tier."""
 
     unit = forms.TypedChoiceField(label=_("Households of"), coerce=int)
-    holiday = forms.ModelChoiceField(label=_("Holiday"), queryset=Holiday.objects.none())
+    holiday = BoundedModelChoiceField(label=_("Holiday"), queryset=Holiday.objects.none())
     fund = forms.TypedChoiceField(label=_("Pay from fund"), coerce=int)
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("For example: 2027 Spring Festival warmth."))
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import validate_phone
 from cases.selectors import helper_choices_for_user
+from hardship.forms import BoundedModelMultipleChoiceField
 from hardship.uploads import ACCEPT
 from org.people import display_name
 
@@ -17,7 +18,7 @@ from .models import Outcome, OutcomeReason, Visit, VisitKind
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PersonChoiceField(forms.ModelMultipleChoiceField):
+class PersonChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return display_name(obj)
 

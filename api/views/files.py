@@ -5,7 +5,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -31,7 +31,6 @@ FilePatch = form_serializer("FilePatch", HardshipFileForm, exclude=("unit", "kin
 MemberWrite = form_serializer("MemberWrite", MemberForm)
 MemberPatch = form_serializer("MemberPatch", MemberForm, partial=True)
 FILTERS = [
-    OpenApiParameter("q", str, description="Name, or the start of an ID number."),
     OpenApiParameter("status", str, description="A status, `all`, or empty for the active caseload."),
     OpenApiParameter("kind", str, enum=["formal", "temporary"]),
     OpenApiParameter("tier", int),
@@ -39,6 +38,18 @@ FILTERS = [
     OpenApiParameter("unit", int, description="A unit and the units below it."),
     OpenApiParameter("review", str, enum=["overdue", "soon"]),
 ]
+
+
+class FileSearch(serializers.Serializer):
+    """The body of POST files/search/: a name or ID number, and the list's filters."""
+
+    q = serializers.CharField(help_text="Name, or the start of an ID number.")
+    status = serializers.CharField(required=False, help_text="A status, `all`, or empty for the active caseload.")
+    kind = serializers.ChoiceField(choices=["formal", "temporary"], required=False)
+    tier = serializers.IntegerField(required=False)
+    cause = serializers.IntegerField(required=False)
+    unit = serializers.IntegerField(required=False, help_text="A unit and the units below it.")
+    review = serializers.ChoiceField(choices=["overdue", "soon"], required=False)
 
 
 def detail_queryset(qs):
@@ -73,9 +84,18 @@ class FileViewSet(mixins.ListModelMixin, ApiViewSet):
         return get_object_or_404(detail_queryset(self.get_queryset()), pk=pk)
 
     def filter_queryset(self, queryset):
-        if self.action != "list":
-            return queryset
-        filterset = FileFilter(self.request.query_params or None, queryset=queryset, user=self.user)
+        if self.action == "list":
+            if self.request.query_params.get("q", "").strip():
+                # A name or an ID number in a URL stays in proxy and server logs: it goes in a POST body.
+                refusal = _("Search by name or ID number with POST files/search/, not in the URL.")
+                raise ValidationError({"q": [refusal]})
+            return self._filtered(queryset, self.request.query_params)
+        if self.action == "search":
+            return self._filtered(queryset, self.request.data)
+        return queryset
+
+    def _filtered(self, queryset, params):
+        filterset = FileFilter(params or None, queryset=queryset, user=self.user)
         if filterset.is_bound and not filterset.is_valid():
             raise ValidationError(form_errors(filterset.form))
         primary = FileCause.objects.filter(file=OuterRef("pk"), is_primary=True).values("cause_id")[:1]
@@ -83,8 +103,21 @@ class FileViewSet(mixins.ListModelMixin, ApiViewSet):
 
     @extend_schema(parameters=FILTERS)
     def list(self, request, *args, **kwargs):
+        """The files, filtered; a search by name or ID number is a POST to files/search/."""
         record_access(request, None, Action.API, object_type="cases.hardshipfile")
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=FileSearch, responses=FileListSerializer(many=True))
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser])
+    def search(self, request) -> Response:
+        """Files by name or the start of an ID number, sent in the body so it never appears in a URL.
+
+        The next page is the same POST to the `next` address.
+        """
+        wanted = request.data.get("q", "") if isinstance(request.data, dict) else ""
+        if not str(wanted).strip():
+            raise ValidationError({"q": [_("Give a name or the start of an ID number.")]})
+        return self.list(request)
 
     def retrieve(self, request, pk: int) -> Response:
         hfile = self._detail(pk)

@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hardship.forms import BoundedModelChoiceField
 from org.models import Unit
 from org.people import display_name
 
@@ -63,7 +64,7 @@ class TransferAcceptForm(forms.Form):
 
 
 class NewHelperForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Helper"), queryset=None)
+    user = BoundedModelChoiceField(label=_("Helper"), queryset=None)
     duty = forms.CharField(label=_("Duty"), max_length=50, required=False)
 
     def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:

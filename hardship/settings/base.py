@@ -385,7 +385,7 @@ HARDSHIP = {
 REST_FRAMEWORK = {
     # Token first: an anonymous call gets 401 with `WWW-Authenticate: Token`, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -413,6 +413,8 @@ API = {
     # A list page holds PAGE_SIZE rows unless `page_size` asks for fewer or more, never more than MAX_PAGE_SIZE.
     "PAGE_SIZE": 25,
     "MAX_PAGE_SIZE": 100,
+    # An API token is refused this many days after it was made (the token page shows the day).
+    "TOKEN_DAYS": int(os.environ.get("API_TOKEN_DAYS", "90")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hardship API",

@@ -57,6 +57,7 @@ API_ROWS = {
     "api:unit-list": (NO_ARGS, EVERYONE),
     "api:unit-detail": (lambda f: [f.unit_id], IN_FILE_SCOPE),
     "api:file-list": (NO_ARGS, EVERYONE),
+    "api:file-search": (NO_ARGS, POST_ONLY),
     "api:file-detail": (FILE_ARG, IN_FILE_SCOPE),
     "api:file-members": (FILE_ARG, IN_FILE_SCOPE),
     "api:member-detail": (lambda f: [MemberFactory(file=f).pk], IN_FILE_SCOPE),

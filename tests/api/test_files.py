@@ -60,14 +60,16 @@ def test_out_of_scope_cannot_see_count_search_or_change(api, cadre_other_branch,
     for user in (cadre_other_branch, nobody):
         client = api.as_user(user)
         assert client.get(reverse("api:file-detail", args=[file_a1.pk])).status_code == 404
-        assert client.get(reverse("api:file-list"), {"q": file_a1.id_number[:8]}).json()["results"] == []
-        assert client.get(reverse("api:file-list"), {"q": file_a1.name}).json()["results"] == []
+        search = reverse("api:file-search")
+        assert client.post(search, {"q": file_a1.id_number[:8]}).json()["results"] == []
+        assert client.post(search, {"q": file_a1.id_number}).json()["results"] == []
+        assert client.post(search, {"q": file_a1.name}).json()["results"] == []
+        assert client.get(reverse("api:file-list")).json()["results"] == []
         assert client.patch(reverse("api:file-detail", args=[file_a1.pk]), {"name": "x"}).status_code == 404
         assert client.get(reverse("api:file-members", args=[file_a1.pk])).status_code == 404
         assert client.post(reverse("api:file-members", args=[file_a1.pk]), {"name": "x"}).status_code == 404
     file_a1.refresh_from_db()
     assert file_a1.name != "x"
-    assert "next" not in api.as_user(nobody).get(reverse("api:file-list")).json() or True
 
 
 def test_nonexistent_and_out_of_scope_answer_alike(api, cadre_other_branch, file_a1):
@@ -232,3 +234,38 @@ def test_api_reads_and_refusals_are_in_the_access_log(api, cadre, cadre_other_br
         ("cadre", Action.API, file_a1.pk, file_a1.unit_id),
         ("cadre_b", Action.DENIED, file_a1.pk, file_a1.unit_id),
     ]
+
+
+class TestSearchStaysOutOfUrls:
+    """A name or an ID number is personal data: it is searched in a POST body, never in a URL's query."""
+
+    def test_a_search_in_the_query_string_is_refused_with_where_to_send_it(self, api, cadre, file_a1):
+        response = api.as_user(cadre).get(reverse("api:file-list"), {"q": file_a1.name})
+        assert response.status_code == 400
+        assert response.json() == {"q": ["Search by name or ID number with POST files/search/, not in the URL."]}
+
+    def test_search_by_name_and_id_number_in_the_body(self, api, cadre, file_a1):
+        HardshipFileFactory(unit=file_a1.unit, name="Zzz Other")
+        client = api.as_user(cadre)
+        by_name = client.post(reverse("api:file-search"), {"q": file_a1.name[:2]})
+        assert [row["id"] for row in by_name.json()["results"]] == [file_a1.pk]
+        by_id = client.post(reverse("api:file-search"), {"q": file_a1.id_number[:10], "status": "all"})
+        assert [row["id"] for row in by_id.json()["results"]] == [file_a1.pk]
+
+    def test_the_body_is_validated(self, api, cadre, file_a1):
+        client = api.as_user(cadre)
+        empty = client.post(reverse("api:file-search"), {})
+        assert (empty.status_code, empty.json()) == (400, {"q": ["Give a name or the start of an ID number."]})
+        bad = client.post(reverse("api:file-search"), {"q": file_a1.name, "kind": "forever"})
+        assert bad.status_code == 400 and "kind" in bad.json()
+        as_form = client.post(reverse("api:file-search"), {"q": file_a1.name}, format="multipart")
+        assert as_form.status_code == 415
+
+    def test_the_next_page_is_the_same_post(self, api, cadre, group_a1):
+        for n in range(3):
+            HardshipFileFactory(unit=group_a1, name=f"Wang {n}")
+        client = api.as_user(cadre)
+        first = client.post(reverse("api:file-search") + "?page_size=2", {"q": "Wang"}).json()
+        second = client.post(first["next"], {"q": "Wang"}).json()
+        names = [row["name"] for row in first["results"] + second["results"]]
+        assert sorted(names) == ["Wang 0", "Wang 1", "Wang 2"] and second["next"] is None

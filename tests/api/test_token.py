@@ -1,6 +1,9 @@
 """The token page, token sign-in, and the documentation served without a CDN."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -66,3 +69,24 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", urlconf="api.urls_schema", validate=True, fail_on_warn=True, file=str(out))
     assert "/api/v1/aid-requests/{id}/approve/" in out.read_text()
+
+
+def test_a_token_works_for_its_lifetime_then_is_refused_with_where_to_get_a_new_one(client_for, cadre, settings):
+    settings.API = {**settings.API, "TOKEN_DAYS": 90}
+    made = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(made, tick=False) as clock:
+        client = client_for(cadre)
+        client.post(reverse("api:token"), {"action": "create"})
+        program = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        program.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=cadre).key}")
+        assert 'id="token-expires"' in client.get(reverse("api:token")).content.decode()
+        clock.move_to(made + dt.timedelta(days=90) - dt.timedelta(seconds=1))
+        assert program.get(reverse("api:file-list")).status_code == 200
+        clock.move_to(made + dt.timedelta(days=90))
+        refused = program.get(reverse("api:file-list"))
+        assert refused.status_code == 401
+        assert refused.json()["detail"] == "This API token expired on 2026-05-30. Make a new one on the API token page."
+        assert 'id="token-expired"' in client.get(reverse("api:token")).content.decode()
+        client.post(reverse("api:token"), {"action": "create"})  # a new one works at once
+        program.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=cadre).key}")
+        assert program.get(reverse("api:file-list")).status_code == 200
