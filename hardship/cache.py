@@ -38,6 +38,16 @@ class ResilientRedisCacheClient(RedisCacheClient):
         super().__init__(servers, **options)
         self._down_seconds = down_seconds
         self._health = _HEALTH.setdefault(tuple(servers), _Health())
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key=None, *, write=False):
+        # One redis-py client per connection pool, kept, instead of a new one per cache call as Django
+        # makes: building a client sets up its ~170 response callbacks, about 0.15 ms every call.
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
 
     def _guarded(self, call: Callable[[], Any], fallback: Any, written: tuple[str, ...] = ()) -> Any:
         health = self._health

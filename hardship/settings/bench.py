@@ -33,7 +33,7 @@ DATABASES = {"default": dj_database_url.parse(BENCH_DATABASE_URL, conn_max_age=6
 REDIS_URL = BENCH_REDIS_URL
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "hardship.cache.ResilientRedisCache",  # production's
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": BENCH_CACHE_PREFIX,
     }

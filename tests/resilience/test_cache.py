@@ -57,3 +57,20 @@ def test_a_frozen_redis_costs_one_timeout_and_a_key_deleted_meanwhile_is_not_ser
     assert cache.get("count") is None  # the missed delete is replayed before anything is read
     cache.set("count", 6)
     assert cache.get("count") == 6
+
+
+@pytest.mark.redis
+def test_one_client_per_pool_serves_every_call_and_survives_a_freeze(short_outages, own_redis):
+    short_outages(own_redis.url(0))
+    backend = cache._cache
+    assert backend.get_client(write=True) is backend.get_client(write=True)
+    cache.set("k", 1)
+    own_redis.freeze()
+    try:
+        assert cache.get("k") is None  # a miss while frozen
+    finally:
+        own_redis.thaw()
+    time.sleep(1.1)
+    assert backend.get_client() is backend.get_client()
+    cache.set("k", 2)
+    assert cache.get("k") == 2  # the kept client reconnects through its pool
