@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.access import Action, record_access
+from audit.access import Action, record_access, record_access_each
 from cases.filters import FileFilter
 from cases.selectors import file_get_for_user, file_list_for_user, unit_choices_for_create
 from funds.forms import StatementFilterForm, aid_list_filters
@@ -54,14 +54,14 @@ def export_files(request: HttpRequest) -> HttpResponse:
     if filterset.is_bound and not filterset.is_valid():
         return _back_with_filter_error(request, reverse("cases:file_list"))
     table = files_table(user=request.user, qs=filterset.qs, order=filterset.sort_key())
-    record_access(request, None, Action.EXPORT, object_type="cases.hardshipfile")
+    record_access_each(request, filterset.qs)  # one row per household exported
     return _download(request, table)
 
 
 @login_required
 def export_aid(request: HttpRequest) -> HttpResponse:
     qs = aid_filtered_for_user(user=request.user, **aid_list_filters(request.GET))
-    record_access(request, None, Action.EXPORT, object_type="funds.aidrequest")
+    record_access_each(request, qs, file_field="file_id", unit_field="file__unit_id")
     return _download(request, aid_table(user=request.user, qs=qs))
 
 

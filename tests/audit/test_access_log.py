@@ -187,5 +187,36 @@ def test_exports_are_logged_and_filtered_by_the_search_token(client_for, cadre, 
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert file_a1.name in body and other.name not in body
     client.get(reverse("sheets:export_visits", args=[file_a1.pk]), {"format": "csv"})
-    rows = list(AccessLog.objects.order_by("pk").values_list("action", "object_type", "file_id"))
-    assert rows == [(Action.EXPORT, "cases.hardshipfile", None), (Action.EXPORT, "cases.hardshipfile", file_a1.pk)]
+    rows = list(AccessLog.objects.order_by("pk").values_list("action", "object_type", "file_id", "unit_id"))
+    # One row per household exported (only the one the search found), then the household's visits.
+    assert rows == [
+        (Action.EXPORT, "cases.hardshipfile", file_a1.pk, group_a1.pk),
+        (Action.EXPORT, "cases.hardshipfile", file_a1.pk, group_a1.pk),
+    ]
+    assert AccessLog.objects.values("request_id").distinct().count() == 2
+
+
+def test_a_list_export_logs_every_household_on_it_and_only_those(client_for, cadre, group_b1, file_a1):
+    mine = [file_a1, *HardshipFileFactory.create_batch(3, unit=file_a1.unit)]
+    HardshipFileFactory.create_batch(2, unit=group_b1)
+    response = client_for(cadre).get(reverse("sheets:export_files"), {"format": "csv"})
+    assert response.status_code == 200
+    rows = AccessLog.objects.filter(action=Action.EXPORT, user=cadre)
+    assert sorted(rows.values_list("file_id", flat=True)) == sorted(f.pk for f in mine)
+    assert set(rows.values_list("object_type", "unit_id", "request_id")) == {
+        ("cases.hardshipfile", file_a1.unit_id, response["X-Request-ID"])
+    }
+
+
+def test_an_aid_export_logs_each_request_against_its_household(client_for, branch_chair, file_a1):
+    from tests.funds.helpers import aid_args
+
+    (aid_pk,) = aid_args(file_a1)
+    client_for(branch_chair).get(reverse("sheets:export_aid"), {"format": "csv"})
+    row = AccessLog.objects.get(action=Action.EXPORT)
+    assert (row.object_type, row.object_id, row.file_id, row.unit_id) == (
+        "funds.aidrequest",
+        aid_pk,
+        file_a1.pk,
+        file_a1.unit_id,
+    )
