@@ -3,8 +3,11 @@
 What goes: the worker's name (replaced by ANONYMISED), ID number, phone, address and
 employer, the day and month of birth (the year stays, for ages), members' names, ID
 numbers and jobs, the free text that may name or describe people (override and relief
-reasons, investigation findings and investigators, lifecycle comments), in the live rows
-and in every history row. What stays, for statistics: unit, tier, causes, status,
+reasons, investigation findings and investigators, lifecycle comments, transfer reasons and
+hand-over notes, objections and who raised them, review findings, relief notes), in the live
+rows and in every history row; the aid app blanks its requests' and decisions' text and deletes
+their uploaded documents, the visits app the notes and the photos (their receivers of
+`files_anonymised`). What stays, for statistics: unit, tier, causes, status,
 incomes and amounts, members' relations, ages, health and schooling, every date, visits'
 and aid's figures. An anonymised file has an empty ID number, which is how a second run
 knows to leave it alone.
@@ -20,7 +23,11 @@ from django.db.models.functions import TruncYear
 from django.utils import timezone
 
 from .models import FileEvent, HardshipFile, Investigation, Member
+from .notice_models import Objection
+from .relief_models import ReliefProposal
+from .review_models import AnnualReview
 from .signals import files_anonymised
+from .transfer.models import FileTransfer
 from .workflow import FileStatus
 
 ANONYMISED = "***"
@@ -62,6 +69,19 @@ def _file_fields() -> dict:
 
 
 MEMBER_FIELDS = {"name": ANONYMISED, "id_number": "", "job": ""}
+# Free text about the household on its other records: (model, link to the file, fields).
+FREE_TEXT = (
+    (FileTransfer, "file_id", ("reason", "handover", "decision_note")),
+    (Objection, "entry__file_id", ("raised_by", "content", "decision_note")),
+    (AnnualReview, "file_id", ("note",)),
+    (ReliefProposal, "file_id", ("note", "decision_note")),
+)
+
+
+def blank_text(model, where: dict, fields: tuple[str, ...]) -> None:
+    """Replace the non-empty `fields` of `model`'s rows matching `where` with ANONYMISED (empty ones stay empty)."""
+    for field in fields:
+        model._base_manager.filter(**where).exclude(**{field: ""}).update(**{field: ANONYMISED})
 
 
 @transaction.atomic
@@ -79,6 +99,8 @@ def files_anonymise(*, file_ids: list[int]) -> AnonymiseResult:
     Member.history.model.objects.filter(file_id__in=file_ids).update(**MEMBER_FIELDS)
     Investigation.objects.filter(file_id__in=file_ids).update(investigator=ANONYMISED, findings=ANONYMISED)
     FileEvent.objects.filter(file_id__in=file_ids).exclude(comment="").update(comment=ANONYMISED)
+    for model, link, fields in FREE_TEXT:
+        blank_text(model, {f"{link}__in": file_ids}, fields)
     if file_ids:
         files_anonymised.send(sender=HardshipFile, file_ids=file_ids)
     return AnonymiseResult(files=files, members=members)

@@ -1,10 +1,11 @@
-"""The funds app follows a household that moves to another unit or is merged (signals sent by cases)."""
+"""The funds app follows a household that moves to another unit, is merged or is anonymised (signals sent by cases)."""
 
 from django.dispatch import receiver
 
-from cases.signals import file_move_blockers, file_moved, files_merged
+from cases.signals import file_move_blockers, file_moved, files_anonymised, files_merged
 
 from .services.follow import aid_follow_household, aid_follow_merge, aid_move_blockers
+from .services.retention import aid_anonymise
 
 
 @receiver(file_move_blockers)
@@ -20,3 +21,8 @@ def _aid_follows_household(sender, hfile, from_unit, by, **kwargs) -> None:
 @receiver(files_merged)
 def _aid_follows_merge(sender, survivor, merged, members, by, **kwargs) -> None:
     aid_follow_merge(survivor=survivor, merged=merged, members=members, by=by)
+
+
+@receiver(files_anonymised)
+def _aid_anonymised(sender, file_ids: list[int], **kwargs) -> None:
+    aid_anonymise(file_ids=file_ids)

@@ -1,6 +1,7 @@
 """Dynamic monitoring that starts in the cases app: a new accident or illness on a filed household."""
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -9,7 +10,7 @@ from cases.retention import ANONYMISED
 from cases.signals import files_anonymised
 from cases.workflow import FileStatus
 
-from .models import FlagReason, OfflineConflict, Visit
+from .models import FlagReason, OfflineConflict, Visit, VisitAttachment
 from .services import flag_raise
 
 
@@ -24,9 +25,14 @@ def _flag_new_cause(sender, instance: FileCause, created: bool, raw: bool = Fals
 
 @receiver(files_anonymised)
 def _anonymise_visits(sender, file_ids: list[int], **kwargs) -> None:
-    """Retention: visit notes and the facts kept for offline conflicts (phones, addresses) go, in the history too;
-    dates, kinds, outcomes and amounts stay for the statistics."""
+    """Retention: visit notes, the facts kept for offline conflicts (phones, addresses) and the photos go, in the
+    history too; dates, kinds, outcomes and amounts stay for the statistics."""
     for model in (Visit, Visit.history.model):
         model.objects.filter(file_id__in=file_ids).exclude(notes="").update(notes=ANONYMISED)
     for model in (OfflineConflict, OfflineConflict.history.model):
         model.objects.filter(file_id__in=file_ids).update(base=ANONYMISED, theirs=ANONYMISED, mine=ANONYMISED)
+    # Photos of the household and its papers: the rows go now, the files once the transaction has committed.
+    photos = VisitAttachment.objects.filter(visit__file_id__in=file_ids)
+    stored = [(photo.file.storage, photo.file.name) for photo in photos.only("file")]
+    photos.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])

@@ -135,3 +135,47 @@ def test_visit_notes_and_offline_conflicts_of_an_old_file_go_too(files, cadre):
     assert (conflict.base, conflict.theirs, conflict.mine) == (ANONYMISED,) * 3
     assert set(OfflineConflict.history.values_list("mine", flat=True)) == {ANONYMISED}
     assert Visit.objects.get(pk=kept.pk).notes == "一切正常"
+
+
+def test_aid_text_uploads_photos_and_other_notes_of_an_old_file_go_too(
+    files, cadre, branch_chair, group_a2, django_capture_on_commit_callbacks
+):
+    """The aid's amounts stay for the statistics; its text, its uploaded evidence and the visits' photos go
+    (the stored files too, once the transaction has committed), and so do transfer, review and objection text."""
+    from cases.review_models import AnnualReview
+    from cases.transfer.models import FileTransfer
+    from funds.models import AidDocument, AidRequest
+    from tests.factories import VisitAttachmentFactory
+    from tests.funds.helpers import _document_for
+
+    old, recent = files["old"], files["recent"]
+    closed = HardshipFile.objects.filter(pk=old.pk).values("status", "closed_on").get()
+    HardshipFile.objects.filter(pk=old.pk).update(created_by=cadre)  # the cadre asks for the aid
+    old.refresh_from_db()
+    document = _document_for(old)  # files the household to ask for aid; closed again below
+    aid = document.request
+    AidRequest.objects.filter(pk=aid.pk).update(justification="李小红住院", occasion="李小红手术")
+    HardshipFile.objects.filter(pk=old.pk).update(**closed)
+    photo, kept_photo = VisitAttachmentFactory(visit__file=old), VisitAttachmentFactory(visit__file=recent)
+    stored = [document.file.storage, document.file.name, photo.file.name]
+    assert stored[0].exists(stored[1]) and stored[0].exists(stored[2])
+    transfer = FileTransfer.objects.create(file=old, from_unit=old.unit, to_unit=group_a2, status="cancelled",
+                                           reason="张三搬家", handover="李小红的医院",
+                                           requested_by=branch_chair, decided_by=branch_chair,
+                                           decided_at=timezone.now())  # fmt: skip
+    review = AnnualReview.objects.create(file=old, due_on=closed["closed_on"], reviewed_on=closed["closed_on"],
+                                         outcome="keep", note="张三仍然困难", reviewed_by=branch_chair)  # fmt: skip
+    amount = aid.requested_amount
+    with django_capture_on_commit_callbacks(execute=True):
+        _run("--years", "10")
+    aid.refresh_from_db()
+    assert (aid.justification, aid.occasion, aid.requested_amount) == (ANONYMISED, ANONYMISED, amount)
+    assert not AidDocument.objects.filter(request=aid, on_paper=False).exists()
+    assert set(AidDocument.objects.filter(request=aid).values_list("original_name", flat=True)) <= {""}
+    assert not stored[0].exists(stored[1]) and not stored[0].exists(stored[2])
+    assert not type(photo).objects.filter(pk=photo.pk).exists()
+    assert type(photo).objects.filter(pk=kept_photo.pk).exists() and stored[0].exists(kept_photo.file.name)
+    transfer.refresh_from_db()
+    review.refresh_from_db()
+    assert (transfer.reason, transfer.handover, transfer.decision_note) == (ANONYMISED, ANONYMISED, "")
+    assert review.note == ANONYMISED
