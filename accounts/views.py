@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from hardship.pagination import cursor_param, keyset_page
+from hardship.pagination import keyset_page_for
 
 from .devices import device_label
 from .forms import CodeForm
@@ -42,14 +42,7 @@ def locked_out(request: HttpRequest, original_response=None, credentials: dict |
 def session_list(request: HttpRequest) -> HttpResponse:
     current = request.session.session_key
     # Most recently seen first, so this session leads the first page.
-    page = keyset_page(
-        sessions_live(user=request.user),
-        field="last_seen",
-        descending=True,
-        size=settings.HARDSHIP["PAGE_SIZE"],
-        after=cursor_param(request, "after"),
-        before=cursor_param(request, "before"),
-    )
+    page = keyset_page_for(request, sessions_live(user=request.user), field="last_seen", descending=True)
     rows = [
         {"row": row, "device": device_label(row.user_agent), "current": row.session_id == current} for row in page.items
     ]

@@ -7,6 +7,7 @@ Pass the object that was read (or None with `object_type`/`object_id` for a refu
 the household and the unit are taken from it when it has them. Never pass a value.
 """
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
@@ -62,7 +63,10 @@ def record_access_each(
     if not getattr(user, "is_authenticated", False):
         return 0
     rows = qs.order_by().annotate(_object=F("pk"), _file=F(file_field), _unit=F(unit_field))
-    select_sql, select_params = rows.values_list("_object", "_file", "_unit").query.sql_with_params()
+    try:
+        select_sql, select_params = rows.values_list("_object", "_file", "_unit").query.sql_with_params()
+    except EmptyResultSet:  # a queryset that cannot hold anything (`.none()`, `__in=[]`): nothing was read
+        return 0
     quote = connection.ops.quote_name
     columns = ", ".join(
         quote(AccessLog._meta.get_field(name).column)

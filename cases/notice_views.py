@@ -1,6 +1,5 @@
 """Thin views of the public notice: the notice lists, a printable notice, objections and their decisions."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from hardship.forms import report_service_error
-from hardship.pagination import cursor_param, keyset_page
+from hardship.pagination import keyset_page_for
 
 from .notice import notice_create, objection_decide, objection_record
 from .notice_forms import NoticeForm, ObjectionDecisionForm, ObjectionForm
@@ -27,14 +26,7 @@ from .selectors import file_get_for_user
 
 @login_required
 def notice_list(request: HttpRequest) -> HttpResponse:
-    page = keyset_page(
-        notices_for_user(user=request.user),
-        field="starts_on",
-        descending=True,
-        size=settings.HARDSHIP["PAGE_SIZE"],
-        after=cursor_param(request, "after"),
-        before=cursor_param(request, "before"),
-    )
+    page = keyset_page_for(request, notices_for_user(user=request.user), field="starts_on", descending=True)
     can_post = bool(notice_units_for_user(user=request.user))
     return render(request, "cases/notice_list.html", {"page": page, "can_post": can_post})
 

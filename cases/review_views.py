@@ -1,6 +1,5 @@
 """Thin views of the annual review: my reviews, overdue reviews per unit, and the review form."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hardship.forms import report_service_error
-from hardship.pagination import cursor_param, keyset_page
+from hardship.pagination import keyset_page_for
 from org.scoping import scope_for
 
 from .forms import CardFiguresForm, MemberFormSet, ReviewForm
@@ -28,14 +27,7 @@ from .selectors import file_get_for_user
 
 def _page(request: HttpRequest, rows):
     """One page of value rows by due date, each named its unit from the cached scope (no query)."""
-    page = keyset_page(
-        rows,
-        field="review_due_on",
-        descending=False,
-        size=settings.HARDSHIP["PAGE_SIZE"],
-        after=cursor_param(request, "after"),
-        before=cursor_param(request, "before"),
-    )
+    page = keyset_page_for(request, rows, field="review_due_on", descending=False)
     english = (get_language() or "").startswith("en")
     names = {pk: (en or zh) if english else zh for pk, _path, zh, en in scope_for(request.user).units}
     page.items = [{**row, "unit": names.get(row["unit_id"], "")} for row in page.items]

@@ -1,6 +1,5 @@
 """Thin views: selector -> form -> service -> redirect."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from audit.access import Action, record_access
 from hardship.forms import report_service_error
-from hardship.pagination import cursor_param, keyset_page
+from hardship.pagination import keyset_page_for
 from hardship.private_search import search_params, search_redirect
 from org.models import Unit
 from org.scoping import units_visible_to
@@ -57,14 +56,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
     page = None
     if not filterset.is_bound or filterset.is_valid():
         field, descending = filterset.sort_key()
-        page = keyset_page(
-            file_rows_for_list(filterset.qs),
-            field=field,
-            descending=descending,
-            size=settings.HARDSHIP["PAGE_SIZE"],
-            after=cursor_param(request, "after"),
-            before=cursor_param(request, "before"),
-        )
+        page = keyset_page_for(request, file_rows_for_list(filterset.qs), field=field, descending=descending)
         page.items = file_rows_display(user=request.user, rows=page.items)
     return render(
         request,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from audit.access import Action, record_access
 from audit.denials import note_refusal
 from cases.selectors import file_get_for_user
-from hardship.pagination import cursor_param, keyset_page
+from hardship.pagination import cursor_param, keyset_page_for
 from hardship.uploads import attachment_response
 from org.scoping import scope_for
 
@@ -224,14 +224,7 @@ def aid_list(request: HttpRequest) -> HttpResponse:
 def aid_queue(request: HttpRequest) -> HttpResponse:
     """The requests waiting for the user's decision, oldest first, a page at a time."""
     queue = approval_queue_for_user(user=request.user)
-    page = keyset_page(
-        queue,
-        field="updated_at",
-        descending=False,
-        size=settings.HARDSHIP["PAGE_SIZE"],
-        after=cursor_param(request, "after"),
-        before=cursor_param(request, "before"),
-    )
+    page = keyset_page_for(request, queue, field="updated_at", descending=False)
     one_page = page.next_cursor is None and page.prev_cursor is None
     # Beyond a page, the navigation badge's count (cached, counted up to 100 at most: "99+").
     count = len(page.items) if one_page else approval_queue_count(user=request.user)

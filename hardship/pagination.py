@@ -6,6 +6,7 @@ read inside the same SQL statement, so no personal data travels in the URL.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet, Subquery
 from django.http import HttpRequest
 
@@ -65,3 +66,15 @@ def cursor_param(request: HttpRequest, name: str) -> int | None:
     """A page cursor from the query string (`after`/`before`); anything but digits is no cursor."""
     value = request.GET.get(name, "")
     return int(value) if value.isdigit() else None
+
+
+def keyset_page_for(request: HttpRequest, qs: QuerySet, *, field: str, descending: bool) -> KeysetPage:
+    """The page of `qs` a list view shows: PAGE_SIZE rows at the request's `after`/`before` cursor."""
+    return keyset_page(
+        qs,
+        field=field,
+        descending=descending,
+        size=settings.HARDSHIP["PAGE_SIZE"],
+        after=cursor_param(request, "after"),
+        before=cursor_param(request, "before"),
+    )

@@ -1,6 +1,5 @@
 """Thin views over the signed-in user's own notifications."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,28 +8,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hardship.pagination import keyset_page
+from hardship.pagination import keyset_page_for
 
 from .forms import PreferenceForm
 from .selectors import notification_get_for_user, notifications_for_user, notifications_rendered, preference_for
 from .services import notification_mark_read, notifications_mark_all_read, preference_save
 
 
-def _cursor(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = keyset_page(
-        notifications_for_user(user=request.user),
-        field="created_at",
-        descending=True,
-        size=settings.HARDSHIP["PAGE_SIZE"],
-        after=_cursor(request, "after"),
-        before=_cursor(request, "before"),
-    )
+    page = keyset_page_for(request, notifications_for_user(user=request.user), field="created_at", descending=True)
     page.items = notifications_rendered(user=request.user, items=page.items)
     return render(request, "notices/notification_list.html", {"page": page})
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from audit.access import Action, record_access
 from cases.selectors import file_list_for_user
 from funds.selectors import aid_list_for_user
-from hardship.pagination import cursor_param, keyset_page
+from hardship.pagination import cursor_param, keyset_page, keyset_page_for
 from hardship.uploads import attachment_response
 from org.privacy import fields_in_full
 
@@ -34,14 +34,7 @@ from .summary import aid_figure, corrections, file_figure, metric_labels, summar
 
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
-    page = keyset_page(
-        my_reports(user=request.user),
-        field="created_at",
-        descending=True,
-        size=settings.HARDSHIP["PAGE_SIZE"],
-        after=cursor_param(request, "after"),
-        before=cursor_param(request, "before"),
-    )
+    page = keyset_page_for(request, my_reports(user=request.user), field="created_at", descending=True)
     may_summarise = bool(AnnualSummaryForm(user=request.user).fields["unit_id"].choices)
     context = {"page": page, "may_summarise": may_summarise, "roster_form": VisitRosterForm(user=request.user)}
     return render(request, "reports/report_list.html", context)

@@ -1,6 +1,5 @@
 """Transfer pages: request from the file, the inbox and outbox, the request itself, accept, refuse, withdraw."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from audit.denials import note_refusal
 from hardship.forms import report_service_error
-from hardship.pagination import cursor_param, keyset_page
+from hardship.pagination import keyset_page_for
 from org.scoping import scope_for
 
 from ..selectors import file_get_for_user, plan_for_file
@@ -52,13 +51,8 @@ def transfer_create(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer_list(request: HttpRequest) -> HttpResponse:
     box = OUTBOX if request.GET.get("box") == OUTBOX else INBOX
     status = request.GET.get("status", "")
-    page = keyset_page(
-        transfer_box_for_user(user=request.user, box=box, status=status),
-        field="pk",
-        descending=True,
-        size=settings.HARDSHIP["PAGE_SIZE"],
-        after=cursor_param(request, "after"),
-        before=cursor_param(request, "before"),
+    page = keyset_page_for(
+        request, transfer_box_for_user(user=request.user, box=box, status=status), field="pk", descending=True
     )
     return render(
         request,
