@@ -7,4 +7,4 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        from . import kinds, notices  # noqa: F401 - register the report kinds and their notifications
+        from . import kinds, notices, receivers  # noqa: F401 - register the report kinds, notifications, retention

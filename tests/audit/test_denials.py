@@ -70,3 +70,12 @@ def test_anonymous_refusals_and_pages_shown_add_no_refusal(client, client_for, c
     assert client.post(reverse("funds:aid_decide", args=[1, "approve"])).status_code in (302, 403)
     assert client_for(cadre).get(file_a1.get_absolute_url()).status_code == 200
     assert not AccessLog.objects.filter(action=Action.FORBIDDEN).exists()
+
+
+def test_every_url_name_in_the_object_map_names_real_urls():
+    from audit.denials import MODEL_BY_URL
+    from tests.test_url_matrix import MATRIX
+
+    for key in MODEL_BY_URL:
+        matching = [name for name in MATRIX if name == key or (key.endswith("*") and name.startswith(key[:-1]))]
+        assert matching, f"{key} matches no URL name"

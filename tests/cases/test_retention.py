@@ -179,3 +179,30 @@ def test_aid_text_uploads_photos_and_other_notes_of_an_old_file_go_too(
     review.refresh_from_db()
     assert (transfer.reason, transfer.handover, transfer.decision_note) == (ANONYMISED, ANONYMISED, "")
     assert review.note == ANONYMISED
+
+
+def test_a_printed_card_of_an_old_file_loses_the_name_in_its_title_and_its_pdf(
+    files, cadre, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from reports.kinds.documents import card_title
+    from reports.models import Report, ReportStatus
+
+    def card(hfile):
+        report = Report(kind="hardship_card", params={"pk": hfile.pk}, unit=hfile.unit, language="zh-hans",
+                        key=f"k{hfile.pk}", title=card_title(hfile.unit, {"pk": hfile.pk}), requested_by=cadre,
+                        status=ReportStatus.DONE, finished_at=timezone.now())  # fmt: skip
+        report.file.save(f"card-{hfile.pk}.pdf", ContentFile(b"%PDF-1.4 " + hfile.name.encode()))
+        return report
+
+    old_card, recent_card = card(files["old"]), card(files["recent"])
+    storage, name = old_card.file.storage, old_card.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        _run("--years", "10")
+    old_card.refresh_from_db()
+    assert files["old"].name not in old_card.title and ANONYMISED in old_card.title
+    assert (old_card.file.name, old_card.status) == ("", ReportStatus.EXPIRED)
+    assert not storage.exists(name)
+    recent_card.refresh_from_db()
+    assert files["recent"].name in recent_card.title and storage.exists(recent_card.file.name)
