@@ -15,6 +15,8 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from org.scoping import household_field
+
 from .access import FILE_LABEL, Action, record_access
 
 # Which object a URL's `pk` names, by URL name; a name ending in "*" covers every name it begins.
@@ -50,8 +52,6 @@ MODEL_BY_URL = {
     "api:report-*": "reports.report",
     "api:unit-*": "org.unit",
 }
-# The links from a row to its household, tried in order (as the scoped querysets do).
-HOUSEHOLD_LINKS = ("file", "visit__file", "request__file", "entry__file")
 
 
 def _label_for(view_name: str) -> str | None:
@@ -68,10 +68,8 @@ def _field_names(model) -> set[str]:
 
 def _household_and_unit(model, pk: int) -> tuple[int | None, int | None]:
     """The household and unit of row `pk` of `model` (None where it has none or does not exist)."""
-    if model._meta.label_lower == FILE_LABEL:
-        household = "pk"
-    else:
-        household = next((link for link in HOUSEHOLD_LINKS if link.split("__")[0] in _field_names(model)), None)
+    # The link to the household is a relation to it (an attachment's `file` is its stored upload, not a household).
+    household = "pk" if model._meta.label_lower == FILE_LABEL else household_field(model)
     unit = "unit" if "unit" in _field_names(model) else None
     if unit is None and household is not None:
         unit = "unit" if household == "pk" else f"{household}__unit"

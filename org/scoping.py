@@ -163,7 +163,7 @@ class ScopedQuerySet(models.QuerySet):
         from audit.access import Action, record_access
 
         label = self.model._meta.label_lower
-        household = "pk" if label == "cases.hardshipfile" else _household_field(self.model)
+        household = "pk" if label == "cases.hardshipfile" else household_field(self.model)
         columns = ("pk", self.scope_field, household) if household else ("pk", self.scope_field)
         try:
             rows = list(self.model._base_manager.filter(*args, **kwargs).values_list(*columns)[:2])
@@ -183,7 +183,7 @@ class ScopedQuerySet(models.QuerySet):
         )
 
 
-def _household_field(model) -> str | None:
+def household_field(model) -> str | None:
     """The path from a row to its household file (`file`, `visit__file`, ...), if it has one."""
     return next(
         (link for link in ("file", "visit__file", "request__file", "entry__file") if _leads_to_file(model, link)), None

@@ -79,3 +79,17 @@ def test_every_url_name_in_the_object_map_names_real_urls():
     for key in MODEL_BY_URL:
         matching = [name for name in MATRIX if name == key or (key.endswith("*") and name.startswith(key[:-1]))]
         assert matching, f"{key} matches no URL name"
+
+
+def test_an_upload_is_traced_to_its_household_through_its_relations_not_its_stored_file(cadre, file_a1):
+    """A visit photo's and an aid document's `file` is the stored upload; the household is behind `visit`/`request`."""
+    from audit.denials import _household_and_unit
+    from funds.models import AidDocument
+    from tests.factories import VisitAttachmentFactory
+    from tests.funds.helpers import document_args
+    from visits.models import VisitAttachment
+
+    photo = VisitAttachmentFactory(visit__file=file_a1)
+    assert _household_and_unit(VisitAttachment, photo.pk) == (file_a1.pk, file_a1.unit_id)
+    (document_pk,) = document_args(file_a1)
+    assert _household_and_unit(AidDocument, document_pk) == (file_a1.pk, file_a1.unit_id)
