@@ -15,7 +15,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from org.scoping import household_field
+from org.scoping import trace_columns
 
 from .access import FILE_LABEL, Action, record_access
 
@@ -62,17 +62,9 @@ def _label_for(view_name: str) -> str | None:
     return MODEL_BY_URL[longest + "*"] if longest is not None else None
 
 
-def _field_names(model) -> set[str]:
-    return {field.name for field in model._meta.get_fields()}
-
-
 def _household_and_unit(model, pk: int) -> tuple[int | None, int | None]:
     """The household and unit of row `pk` of `model` (None where it has none or does not exist)."""
-    # The link to the household is a relation to it (an attachment's `file` is its stored upload, not a household).
-    household = "pk" if model._meta.label_lower == FILE_LABEL else household_field(model)
-    unit = "unit" if "unit" in _field_names(model) else None
-    if unit is None and household is not None:
-        unit = "unit" if household == "pk" else f"{household}__unit"
+    household, unit = trace_columns(model)  # the same paths the scoped querysets use
     columns = [c for c in (household, unit) if c]
     if not columns:
         return None, None

@@ -163,7 +163,7 @@ class ScopedQuerySet(models.QuerySet):
         from audit.access import Action, record_access
 
         label = self.model._meta.label_lower
-        household = "pk" if label == "cases.hardshipfile" else household_field(self.model)
+        household, _unit = trace_columns(self.model)
         columns = ("pk", self.scope_field, household) if household else ("pk", self.scope_field)
         try:
             rows = list(self.model._base_manager.filter(*args, **kwargs).values_list(*columns)[:2])
@@ -181,6 +181,21 @@ class ScopedQuerySet(models.QuerySet):
             object_id=pk,
             file_id=file_id,
         )
+
+
+def trace_columns(model) -> tuple[str | None, str | None]:
+    """The paths from a row of `model` to its household and to its unit, None where it has none.
+
+    The unit is the scoped queryset's own `scope_field` (`visit__file__unit` for a visit photo), a plain
+    `unit` field (a fund, a report), or else the household's unit (a transfer).
+    """
+    household = "pk" if model._meta.label_lower == "cases.hardshipfile" else household_field(model)
+    unit = getattr(model._default_manager.all(), "scope_field", None)
+    if unit is None and any(field.name == "unit" for field in model._meta.get_fields()):
+        unit = "unit"
+    if unit is None and household is not None:  # not scoped itself (a transfer): its household's unit
+        unit = f"{household}__unit"
+    return household, unit
 
 
 def household_field(model) -> str | None:
