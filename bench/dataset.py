@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -130,8 +131,6 @@ class Autoanalyze:
     """
 
     def __init__(self, every: float = 30) -> None:
-        import threading
-
         self.every = every
         self.analyzed: list[str] = []
         self._stop = threading.Event()

@@ -11,6 +11,8 @@ from pathlib import PurePosixPath
 from typing import BinaryIO
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse
 
 # (magic bytes, content type): photos and scans are all a visit or an aid request needs.
@@ -52,3 +54,12 @@ def attachment_response(handle: BinaryIO, *, content_type: str, name: str, fallb
     response = FileResponse(handle, content_type=content_type, as_attachment=True, filename=filename)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def delete_stored_on_commit(rows: QuerySet, field: str = "file") -> None:
+    """Delete the stored files of `rows` once the current transaction has committed (never if it rolls back).
+
+    Read the names before the rows themselves are deleted or blanked.
+    """
+    stored = [(f.storage, f.name) for f in (getattr(row, field) for row in rows.only(field)) if f]
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])

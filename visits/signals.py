@@ -1,7 +1,6 @@
 """Dynamic monitoring that starts in the cases app: a new accident or illness on a filed household."""
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -9,6 +8,7 @@ from cases.models import FileCause
 from cases.retention import ANONYMISED
 from cases.signals import files_anonymised
 from cases.workflow import FileStatus
+from hardship.uploads import delete_stored_on_commit
 
 from .models import FlagReason, OfflineConflict, Visit, VisitAttachment
 from .services import flag_raise
@@ -33,6 +33,5 @@ def _anonymise_visits(sender, file_ids: list[int], **kwargs) -> None:
         model.objects.filter(file_id__in=file_ids).update(base=ANONYMISED, theirs=ANONYMISED, mine=ANONYMISED)
     # Photos of the household and its papers: the rows go now, the files once the transaction has committed.
     photos = VisitAttachment.objects.filter(visit__file_id__in=file_ids)
-    stored = [(photo.file.storage, photo.file.name) for photo in photos.only("file")]
+    delete_stored_on_commit(photos)
     photos.delete()
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])

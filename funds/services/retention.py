@@ -6,9 +6,8 @@ ID copies) is deleted, its file from storage once the transaction has committed.
 seen on paper keep their row (which item, when), with nothing that names anyone.
 """
 
-from django.db import transaction
-
 from cases.retention import blank_text
+from hardship.uploads import delete_stored_on_commit
 
 from ..models import AidDecision, AidDocument, AidRequest
 
@@ -22,8 +21,7 @@ def aid_anonymise(*, file_ids: list[int]) -> int:
     )
     blank_text(AidDecision, {"request__file_id__in": file_ids}, ("comment",))
     uploads = AidDocument.objects.filter(request__file_id__in=file_ids).exclude(file="")
-    stored = [(doc.file.storage, doc.file.name) for doc in uploads.only("file")]
+    delete_stored_on_commit(uploads)
     AidDocument.objects.filter(request__file_id__in=file_ids, on_paper=True).update(original_name="")
     deleted, _ = uploads.delete()
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in stored])
     return deleted
